@@ -1,0 +1,20 @@
+"""Paths and environment: the one place that decides where things live."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SQL_DIR = ROOT / "sql"
+EXPECTATIONS_DIR = ROOT / "expectations"
+RAW_DIR = Path(os.environ.get("CNBUDGET_RAW", ROOT / "data" / "raw"))
+WAREHOUSE_DIR = Path(os.environ.get("CNBUDGET_WAREHOUSE_DIR", ROOT / "data" / "warehouse"))
+WAREHOUSE = Path(os.environ.get("CNBUDGET_WAREHOUSE", WAREHOUSE_DIR / "budget.duckdb"))
+
+
+def staging_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "staging"
+
+
+def gx_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "gx"

@@ -1,0 +1,466 @@
+"""Segmented tables -> typed long-form records.
+
+Every record carries its provenance (table, row, column, page or line).  A
+table whose header does not carry the columns its registry entry expects is
+not guessed at: it gets a ``parse_issue`` and contributes no facts.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .blocks import Block, Src
+from .segment import Segmented, Table
+from .targets import parse_target
+from .text import NumberError, clean, decimals, key, parse_amount, strip_item_prefix
+
+_CODE = re.compile(r"^(\d{3}|\d{5}|\d{7})$")
+_CODE_NAME = re.compile(r"^(\d{3}|\d{5}|\d{7})\s*(\D.*)$")
+LEVEL1 = {"产出指标", "效益指标", "满意度指标", "成本指标", "部门管理", "履职效果", "能力建设", "产出", "效益", "满意度"}
+
+
+@dataclass
+class Parsed:
+    tables: list[dict] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)
+    budget: list[dict] = field(default_factory=list)
+    projects: list[dict] = field(default_factory=list)
+    targets: list[dict] = field(default_factory=list)
+    narrative: list[dict] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+
+
+def _prov(src: Src) -> dict:
+    return {"page": src.page, "line": src.line, "src_ref": src.ref()}
+
+
+def _issue(out: Parsed, t: Table | None, rule: str, severity: str, message: str, src: Src | None = None):
+    src = src or (t.title_src if t else Src())
+    out.issues.append({"table_seq": t.seq if t else None, "table_type": t.type if t else None, "rule": rule,
+                       "severity": severity, "message": message, **_prov(src)})
+
+
+def _padded(rows: list[Block]) -> tuple[list[list[str]], list[list[Src]], int]:
+    width = max((len(b.cells) for b in rows), default=0)
+    cells = [b.cells + [""] * (width - len(b.cells)) for b in rows]
+    srcs = [b.srcs + [b.srcs[-1] if b.srcs else Src()] * (width - len(b.srcs)) for b in rows]
+    return cells, srcs, width
+
+
+def _rstrip(cells: list[str]) -> list[str]:
+    out = list(cells)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def _amount(out: Parsed, t: Table, text: str, src: Src) -> Decimal | None:
+    try:
+        return parse_amount(text)
+    except NumberError as e:
+        _issue(out, t, "unparseable_amount", "error", f"{e} in {t.title} at {src.ref()}", src)
+        return None
+
+
+def unit_of(t: Table, default: str = "万元") -> str:
+    for m in t.meta_texts():
+        mm = re.search(r"单位[:：]\s*(万元|元|亿元|千元)", key(m))
+        if mm:
+            return mm.group(1)
+    mm = re.search(r"[(（](万元|元)[)）]", key(t.title))
+    return mm.group(1) if mm else default
+
+
+# ---------------------------------------------------------------- subject tables
+def _subject_table(out: Parsed, t: Table):
+    tt = t.ttype
+    cells, srcs, width = _padded(t.rows)
+    n = len(tt.measures)
+    body_start = None
+    for i, row in enumerate(cells):
+        if _row_subject(row) is not None:
+            body_start = i
+            break
+    if body_start is None:
+        if not t.declared_empty:
+            _issue(out, t, "no_body_rows", "warn", f"{t.title}: no subject rows found and not declared empty")
+        return
+    header = "".join(key(c) for row in cells[:body_start] for c in row)
+    missing = [m.name for m in tt.measures if not any(lbl in header for lbl in m.labels)]
+    if missing or width < n + 2:
+        _issue(out, t, "header_mismatch", "error",
+               f"{t.title}: header lacks expected columns {missing} (width {width}); table not normalised")
+        return
+    unit = unit_of(t)
+    for i in range(body_start, len(cells)):
+        row = cells[i]
+        subj = _row_subject(row)
+        if subj is None:
+            if any(row):
+                _issue(out, t, "unrecognised_row", "warn", f"{t.title}: row {i} has no subject code: {row}",
+                       srcs[i][0])
+            continue
+        code, name, level = subj
+        for j, m in enumerate(tt.measures):
+            col = width - n + j
+            a = _amount(out, t, row[col], srcs[i][col])
+            if a is None:
+                continue
+            out.budget.append({
+                "table_seq": t.seq, "table_type": t.type, "classification": tt.classification,
+                "subject_code": code, "subject_name": name, "subject_level": level, "side": None,
+                "parent_item": None, "measure": m.name, "amount": a, "amount_text": row[col],
+                "decimals": decimals(a), "unit": unit, "row_idx": i, "col_idx": col, **_prov(srcs[i][col])})
+
+
+def _row_subject(row: list[str]):
+    for c in row[:3]:
+        if _CODE.match(c):
+            idx = row.index(c)
+            name = row[idx + 1] if idx + 1 < len(row) else ""
+            return c, name, {3: "类", 5: "款", 7: "项"}[len(c)]
+        m = _CODE_NAME.match(c)
+        if m:
+            return m.group(1), m.group(2).strip(), {3: "类", 5: "款", 7: "项"}[len(m.group(1))]
+    for j, c in enumerate(row[:3]):
+        if key(c) in ("合计", "总计") and any(_is_num(x) for x in row[j + 1:]):
+            return None, key(c), "total"
+    return None
+
+
+def _is_num(c: str) -> bool:
+    try:
+        return parse_amount(c) is not None
+    except NumberError:
+        return False
+
+
+# ---------------------------------------------------------------- pair summaries
+def _pair_table(out: Parsed, t: Table):
+    cells, srcs, width = _padded(t.rows)
+    right_measures = [m.name for m in t.ttype.measures] or ["预算数"]
+    left_measure = "金额" if t.ttype.measures else "预算数"
+    unit = unit_of(t)
+    started = False
+    parent = None
+    for i, row in enumerate(cells):
+        if not started:
+            if key(row[0]) == "栏次":
+                started = True
+            continue
+        left, right = row[1], row[3] if width > 3 else ""
+        # left side: label + one amount
+        if left:
+            lk = strip_item_prefix(left)
+            if lk == left and "结转" in left:
+                parent = lk
+            elif lk == left:
+                parent = None
+            a = _amount(out, t, row[2], srcs[i][2])
+            if a is not None:
+                out.budget.append(_pair_rec(t, "收入", lk, parent if lk != left else None, left_measure, a, row[2],
+                                            unit, i, 2, srcs[i][2]))
+        if right:
+            rk = strip_item_prefix(right)
+            for j, mname in enumerate(right_measures):
+                col = 4 + j
+                if col >= width:
+                    break
+                a = _amount(out, t, row[col], srcs[i][col])
+                if a is not None:
+                    out.budget.append(_pair_rec(t, "支出", rk, None, mname, a, row[col], unit, i, col, srcs[i][col]))
+    if not started:
+        _issue(out, t, "header_mismatch", "error", f"{t.title}: no 栏次 row; summary layout not recognised")
+
+
+def _pair_rec(t, side, item, parent, measure, a, text, unit, i, col, src):
+    return {"table_seq": t.seq, "table_type": t.type, "classification": "summary", "subject_code": None,
+            "subject_name": item, "subject_level": "item", "side": side, "parent_item": parent,
+            "measure": measure, "amount": a, "amount_text": text, "decimals": decimals(a), "unit": unit,
+            "row_idx": i, "col_idx": col, **_prov(src)}
+
+
+# ---------------------------------------------------------------- label/value tables
+def _label_values(out: Parsed, t: Table, row: list[str], srcs: list[Src]):
+    """(label, amount, text, col, src) for each label cell followed by an amount."""
+    res = []
+    for j, c in enumerate(row):
+        if not c:
+            continue
+        try:
+            if parse_amount(c) is not None:
+                continue
+        except NumberError:
+            pass
+        # the next non-empty cell
+        nxt = next((k for k in range(j + 1, len(row)) if row[k]), None)
+        val = None
+        if nxt is not None:
+            try:
+                val = parse_amount(row[nxt])
+            except NumberError:
+                val = None
+        if val is not None:
+            res.append((key(c), val, row[nxt], nxt, srcs[nxt]))
+        else:
+            res.append((key(c), None, "", j, srcs[j]))
+    return res
+
+
+_UNIT_BLOCK = {
+    "人员经费": "人员经费", "公用经费": "公用经费", "合计": "基本支出", "项目支出": "项目支出",
+    "当年财政拨款": "当年财政拨款", "上年结转资金": "上年结转", "其他资金": "其他资金",
+    "收入预算合计": "收入预算合计", "支出预算合计": "支出预算合计",
+}
+
+
+def _unit_name(rows: list[list[str]]) -> str | None:
+    for row in rows:
+        if row and key(row[0]).startswith("部门(单位)名称"):
+            return next((c for c in row[1:] if c), None)
+    return None
+
+
+def _perf_table(out: Parsed, t: Table, project_title: str | None, scope: str):
+    cells, srcs, width = _padded(t.rows)
+    unit_name = _unit_name(cells)
+    project = project_title
+    dept = None
+    impl = None
+    funding: dict[str, tuple] = {}
+    in_budget = False
+    header = None
+    goal_parts: list[str] = []
+    for i, row in enumerate(cells):
+        k0 = key(row[0]) if row else ""
+        nonempty = [c for c in row if c]
+        if header is None and ("一级指标" in row and "三级指标" in row):
+            header = (i, row)
+            in_budget = False
+            break
+        if k0.startswith("项目名称"):
+            project = next((c for c in row[1:] if c and not key(c).startswith("项目负责人")), project)
+            continue
+        if k0.startswith("主管部门"):
+            vals = [c for c in row[1:] if c]
+            for j, c in enumerate(vals):
+                if key(c) == "实施单位":
+                    impl = vals[j + 1] if j + 1 < len(vals) else None
+                elif dept is None:
+                    dept = c
+            continue
+        if k0.startswith("项目资金") or k0.startswith("资金情况") or (funding and not k0 and not in_budget
+                                                                    and any("资金" in key(c) or "拨款" in key(c) for c in row)):
+            for lbl, val, text, col, src in _label_values(out, t, row, srcs[i]):
+                slot = ("total" if "资金总额" in lbl else "appropriation" if "拨款" in lbl else
+                        "carryover" if "结转" in lbl else "other" if "其他" in lbl else None)
+                if slot:
+                    funding[slot] = (val, text, src)
+            continue
+        if k0.startswith("预算情况"):
+            in_budget = True
+            continue
+        if in_budget:
+            for lbl, val, text, col, src in _label_values(out, t, row, srcs[i]):
+                m = _UNIT_BLOCK.get(lbl)
+                if m and val is not None:
+                    out.budget.append({
+                        "table_seq": t.seq, "table_type": t.type, "classification": "unit_block",
+                        "subject_code": None, "subject_name": unit_name, "subject_level": "unit", "side": None,
+                        "parent_item": None, "measure": m, "amount": val, "amount_text": text,
+                        "decimals": decimals(val), "unit": "万元", "row_idx": i, "col_idx": col, **_prov(src)})
+            continue
+        if k0 in ("绩效目标", "总体目标") or (len(nonempty) == 1 and not header):
+            goal_parts.extend(c for c in row[1:] if c and c != "年度绩效目标")
+            continue
+        if any(c in LEVEL1 for c in row[:2]):
+            header = (i - 1, None)  # headerless indicator block starts here
+            break
+    start = header[0] + 1 if header else len(cells)
+    hdr = header[1] if header else None
+    if scope == "project" and project is None:
+        project = unit_name
+    if scope == "project":
+        rec = {"table_seq": t.seq, "project": project, "department": dept, "implementing_unit": impl}
+        for slot in ("total", "appropriation", "carryover", "other"):
+            val, text, src = funding.get(slot, (None, "", None))
+            rec[f"{slot}_wan"] = val
+            rec[f"{slot}_text"] = text
+        first = next((s for s in (funding.get(x, (None, None, None))[2] for x in ("total",)) if s), t.title_src)
+        rec.update(_prov(first))
+        rec["has_funding_block"] = bool(funding)
+        out.projects.append(rec)
+    _indicators(out, t, cells[start:], srcs[start:], start, hdr, project if scope == "project" else unit_name, scope)
+
+
+def _merge_fragments(rows: list[list[str]], srcs: list[list[Src]], width: int):
+    """Rows split over a page break in the export come as two or three short
+    rows; join them while the joined row still fits the header width."""
+    out_rows, out_srcs = [], []
+    i = 0
+    while i < len(rows):
+        r, s = _rstrip(rows[i]), list(srcs[i][: len(_rstrip(rows[i]))])
+        j = i + 1
+        while len(r) < width and j < len(rows):
+            nxt = _rstrip(rows[j])
+            if not nxt or not nxt[0] or nxt[0] in LEVEL1 or key(nxt[0]).endswith("指标") or len(r) + len(nxt) > width:
+                break
+            r = r + nxt
+            s = s + list(srcs[j][: len(nxt)])
+            j += 1
+        out_rows.append(r)
+        out_srcs.append(s)
+        i = j
+    return out_rows, out_srcs
+
+
+def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
+    pos = {}
+    if hdr:
+        for j, c in enumerate(hdr):
+            kc = key(c)
+            for name in ("一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值确定依据", "指标值"):
+                if kc == name and name not in pos:
+                    pos[name] = j
+    width = (max(pos.values()) + 1) if pos else 5
+    has_desc = "绩效指标描述" in pos
+    rows, srcs = _merge_fragments(rows, srcs, width)
+    l1 = l2 = None
+    for n, (row, src) in enumerate(zip(rows, srcs)):
+        if not any(row):
+            continue
+        row = row + [""] * (width - len(row))
+        note = None
+        ok = shifted = False
+        if pos and all(x in pos for x in ("一级指标", "二级指标", "三级指标", "指标值")):
+            c1, c2, c3, cv = (row[pos[x]] for x in ("一级指标", "二级指标", "三级指标", "指标值"))
+            shifted = pos["一级指标"] > 0 and bool(row[0])  # cells start left of the 一级指标 column
+            ok = bool(c3 and cv) and (not c1 or c1 in LEVEL1) and not shifted and not any(row[len(hdr):])
+        if not ok and pos and not shifted and c1 in LEVEL1 | {""} and c3 and not cv and not has_desc:
+            # the indicator is published without a target value
+            if c1:
+                l1 = c1
+            if c2:
+                l2 = c2
+            _issue(out, t, "indicator_blank", "warn", f"{project}: indicator {c3!r} has no target value",
+                   src[0] if src else None)
+            tg = parse_target("")
+            out.targets.append({
+                "table_seq": t.seq, "scope": scope, "project": project, "level1": l1, "level2": l2, "level3": c3,
+                "description": None, "target_text": "", "comparator": None, "target_value": None,
+                "target_unit": None, "target_parsed": True, "basis": None, "row_idx": offset + n,
+                "parse_note": "blank_value", **_prov(src[0] if src else Src())})
+            continue
+        if ok:
+            desc = row[pos["绩效指标描述"]] if has_desc else None
+            basis = row[pos["指标值确定依据"]] if "指标值确定依据" in pos else None
+            vcol = pos["指标值"]
+            if c1:
+                l1 = c1
+            if c2:
+                l2 = c2
+            l3, value = c3, cv
+        else:
+            cells = _rstrip(row)
+            if has_desc:
+                _issue(out, t, "indicator_row_unparsed", "warn",
+                       f"{t.title}: indicator row does not fit the header: {cells}", src[0] if src else None)
+                continue
+            lone = [c for c in cells if c]
+            if len(lone) < 2 and (not lone or lone[0] in LEVEL1 or len(cells) < 2):
+                if lone and lone[0] in LEVEL1:
+                    l1 = lone[0]
+                _issue(out, t, "indicator_blank", "warn",
+                       f"{project}: indicator row without indicator and value: {row}", src[0] if src else None)
+                continue
+            value, l3 = cells[-1], cells[-2]
+            vcol = len(cells) - 1
+            lead = [c for c in cells[:-2] if c]
+            for c in lead:
+                if c in LEVEL1:
+                    l1 = c
+                else:
+                    l2 = c
+            desc = basis = None
+            note = "realigned"
+            if not l3 or l3 in LEVEL1:
+                # e.g. "→服务对象满意度→干部职工满意度→→": indicator without value
+                l3, value = value, ""
+                note = "blank_value"
+            _issue(out, t, "indicator_realigned" if note == "realigned" else "indicator_blank", "warn",
+                   f"{project}: row cells do not sit under the header; read right-aligned as "
+                   f"{l1}/{l2}/{l3} = {value!r}" if note == "realigned" else
+                   f"{project}: indicator {l3!r} has no target value", src[0] if src else None)
+        tg = parse_target(value)
+        s = src[min(vcol, len(src) - 1)] if src else Src()
+        out.targets.append({
+            "table_seq": t.seq, "scope": scope, "project": project, "level1": l1, "level2": l2, "level3": l3,
+            "description": desc, "target_text": tg.text, "comparator": tg.comparator, "target_value": tg.value,
+            "target_unit": tg.unit, "target_parsed": tg.parsed, "basis": basis, "row_idx": offset + n,
+            "parse_note": note, **_prov(s)})
+
+
+# ---------------------------------------------------------------- simple item tables
+def _fixed_assets(out: Parsed, t: Table):
+    cells, srcs, width = _padded(t.rows)
+    for i, row in enumerate(cells):
+        if i == 0 or not row[0]:
+            continue
+        for j, measure in ((1, "数量"), (2, "价值")):
+            if j < width:
+                a = _amount(out, t, row[j], srcs[i][j])
+                if a is not None or (j == 2 and key(row[0]) == "资产总额"):
+                    out.budget.append({
+                        "table_seq": t.seq, "table_type": t.type, "classification": "asset",
+                        "subject_code": None, "subject_name": clean(row[0]), "subject_level": "item", "side": None,
+                        "parent_item": None, "measure": measure, "amount": a, "amount_text": row[j],
+                        "decimals": decimals(a), "unit": "万元" if measure == "价值" else None, "row_idx": i,
+                        "col_idx": j, **_prov(srcs[i][j])})
+
+
+def normalize(seg: Segmented) -> Parsed:
+    out = Parsed()
+    for t in seg.tables:
+        cells, srcs, width = _padded(t.rows)
+        for i, row in enumerate(cells):
+            for j, c in enumerate(row):
+                if c:
+                    s = srcs[i][j]
+                    out.cells.append({"table_seq": t.seq, "row_idx": i, "col_idx": j, "text": c,
+                                      "src_table": s.table, "src_row": s.row, "src_col": s.col, **_prov(s)})
+        status = "parsed"
+        if t.ttype is None:
+            status = "unclassified"
+            _issue(out, t, "table_unclassified", "warn", f"table titled {t.title!r} is not in the registry")
+        elif t.kind == "subject" or t.kind == "three_public":
+            if t.kind == "three_public" and t.declared_empty:
+                pass
+            else:
+                _subject_table(out, t)
+        elif t.kind == "pair_summary":
+            _pair_table(out, t)
+        elif t.kind == "perf_project":
+            title = clean(t.title)
+            proj = None
+            if not re.fullmatch(r"项目支出绩效目标表", key(title)):
+                proj = re.sub(r"^\d+[、.．]\s*", "", title)
+                proj = re.sub(r"(项目支出)?绩效目标表$", "", proj)
+            _perf_table(out, t, proj, "project")
+        elif t.kind == "perf_unit":
+            _perf_table(out, t, None, "unit")
+        elif t.kind == "fixed_assets":
+            _fixed_assets(out, t)
+        if t.declared_empty:
+            status = "declared_empty"
+        if any(i["table_seq"] == t.seq and i["rule"] == "header_mismatch" for i in out.issues):
+            status = "unparsed"
+        out.tables.append({
+            "table_seq": t.seq, "table_type": t.type, "kind": t.kind, "title": clean(t.title),
+            "first_page": t.pages[0] if t.pages else None, "pages": ",".join(map(str, t.pages)) or None,
+            "line": t.title_src.line, "n_rows": len(t.rows), "declared_empty": t.declared_empty,
+            "unit": unit_of(t), "status": status})
+    from .narrative import narrative_figures
+
+    out.narrative = narrative_figures(seg.narrative)
+    return out

@@ -1,0 +1,462 @@
+"""The universal PDF reader: a PDF file -> blocks in reading order.
+
+Per page:
+
+1. pypdfium2 reads the text layer (every character with its box) and counts
+   the page's vector path segments and images — about a millisecond a page.
+2. Triage: a page with no text but images is *image only* ("needs OCR"); a
+   page with no text and no images is blank; a page with at least
+   ``MIN_SEGMENTS`` vector path segments may hold a ruled table.
+3. Only the table candidates go to camelot, in ONE ``read_pdf`` call,
+   ``flavor='lattice', engine='vector'`` (ruled lines read from the vector
+   graphics, no rendering: ~0.03 s a page) with ``split_text=True`` (text
+   lines that run over a cell border are cut at the border).  If the vector
+   engine raises, those pages are retried with camelot's default
+   (raster+vector ``'combined'``) engine; a page where that fails too gets a
+   warning and its text as text blocks.
+4. Text lines outside every table box are grouped into paragraphs by line
+   geometry; tables become ``row`` blocks; both are merged top to bottom.
+
+Lines wrapped inside a cell or a paragraph are rejoined with nothing next to
+a CJK character and with one space otherwise, then :func:`clean` — which
+reproduces the original text when the writer broke lines only at spaces or
+next to CJK characters (as :mod:`pipelines.pdfgen` does; published PDFs
+break Chinese text anywhere and numbers hardly ever).
+
+Errors: :class:`PdfError` names the cause (missing, empty, not a PDF,
+truncated, encrypted / wrong password, corrupt, no text layer at all).  A
+document where only some pages are image-only is read, with a warning per
+such page in :attr:`PdfReadResult.warnings`.
+"""
+from __future__ import annotations
+
+import ctypes
+import re
+import statistics
+import warnings as _warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from ..blocks import Block, Src
+from ..text import _CJK, clean
+
+GAP_SPLIT = 3.0           # a horizontal gap > 3 em splits a line into two text pieces
+MIN_SEGMENTS = 8          # a ruled table has >= 3 horizontal + 3 vertical strokes
+CAMELOT_KW = dict(flavor="lattice", engine="vector", split_text=True)
+_CJK_RE = re.compile(_CJK)
+
+
+class PdfError(Exception):
+    """The file cannot be read as a PDF; the message names the cause."""
+
+
+@dataclass
+class PageInfo:
+    number: int                 # 1-based
+    width: float                # displayed (rotation applied)
+    height: float
+    rotation: int
+    chars: int                  # non-blank characters in the text layer
+    segments: int               # vector path segments
+    images: int
+    status: str = "text"        # 'text' | 'blank' | 'needs_ocr'
+    camelot: bool = False       # was camelot run on the page
+    engine: str | None = None   # camelot engine that produced the tables
+    tables: int = 0
+
+
+@dataclass
+class PdfReadResult:
+    blocks: list[Block]
+    pages: list[PageInfo]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def needs_ocr(self) -> list[int]:
+        return [p.number for p in self.pages if p.status == "needs_ocr"]
+
+    @property
+    def table_count(self) -> int:
+        return sum(p.tables for p in self.pages)
+
+
+# --------------------------------------------------------------------------
+# opening
+
+
+def _open(path: Path, password: str | None) -> pdfium.PdfDocument:
+    path = Path(path)
+    if not path.exists():
+        raise PdfError(f"file not found: {path}")
+    if path.is_dir():
+        raise PdfError(f"not a file (a directory): {path}")
+    size = path.stat().st_size
+    if size == 0:
+        raise PdfError(f"empty file (0 bytes), not a PDF: {path.name}")
+    with open(path, "rb") as fh:
+        head = fh.read(1024)
+        fh.seek(max(0, size - 2048))
+        tail = fh.read()
+    if b"%PDF-" not in head:
+        raise PdfError(f"not a PDF (no %PDF- header; file starts with {head[:24]!r}): {path.name}")
+    try:
+        doc = pdfium.PdfDocument(str(path), password=password)
+    except pdfium.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
+            what = "wrong password" if password else "password required"
+            raise PdfError(f"encrypted PDF ({what}): {path.name}") from e
+        if code == pdfium_c.FPDF_ERR_SECURITY:
+            raise PdfError(f"encrypted PDF (unsupported security handler): {path.name}") from e
+        if b"%%EOF" not in tail:
+            raise PdfError(f"truncated PDF (no %%EOF at end of file, {size} bytes) and unreadable: {path.name}") from e
+        raise PdfError(f"corrupt PDF (pdfium: {e}): {path.name}") from e
+    if b"%%EOF" not in tail:
+        doc.close()
+        raise PdfError(f"truncated PDF (no %%EOF marker at end of file, {size} bytes): {path.name}")
+    if len(doc) == 0:
+        doc.close()
+        raise PdfError(f"corrupt PDF (no pages): {path.name}")
+    return doc
+
+
+# --------------------------------------------------------------------------
+# text layer
+
+
+@dataclass
+class _Char:
+    ch: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass
+class _Line:
+    chars: list[_Char]
+    x0: float = 0.0
+    x1: float = 0.0
+    bottom: float = 0.0
+    top: float = 0.0
+    text: str = ""
+
+    @property
+    def h(self) -> float:
+        return self.top - self.bottom
+
+
+def _to_display(rot: int, w: float, h: float, x: float, y: float) -> tuple[float, float]:
+    """PDF user space (mediabox origin, unrotated w x h) -> displayed page
+    space (rotation applied, origin bottom-left, y up) — camelot's space."""
+    if rot == 90:
+        return y, w - x
+    if rot == 180:
+        return w - x, h - y
+    if rot == 270:
+        return h - y, x
+    return x, y
+
+
+def _page_chars(page, textpage, rot: int) -> list[_Char]:
+    l, b, r, t = page.get_mediabox()
+    w, h = r - l, t - b
+    raw_tp = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw_tp)
+    rect = pdfium_c.FS_RECTF()
+    out: list[_Char] = []
+    get_u = pdfium_c.FPDFText_GetUnicode
+    is_gen = pdfium_c.FPDFText_IsGenerated
+    loose = pdfium_c.FPDFText_GetLooseCharBox
+    for i in range(n):
+        u = get_u(raw_tp, i)
+        if u in (0, 0xFFFE, 0xFFFF) or u in (10, 13) or is_gen(raw_tp, i) == 1:
+            continue
+        if not loose(raw_tp, i, ctypes.byref(rect)):
+            continue
+        xa, ya = _to_display(rot, w, h, rect.left - l, rect.bottom - b)
+        xb, yb = _to_display(rot, w, h, rect.right - l, rect.top - b)
+        out.append(_Char(chr(u), min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)))
+    return out
+
+
+def _lines(chars: list[_Char]) -> list[_Line]:
+    """Cluster characters into horizontal lines (top to bottom)."""
+    lines: list[_Line] = []
+    for c in sorted(chars, key=lambda c: -(c.y0 + c.y1)):
+        yc = (c.y0 + c.y1) / 2
+        ln = lines[-1] if lines else None
+        if ln is not None and ln.bottom <= yc <= ln.top and abs(yc - (ln.bottom + ln.top) / 2) <= 0.35 * max(ln.h, c.y1 - c.y0):
+            ln.chars.append(c)
+            ln.bottom, ln.top = min(ln.bottom, c.y0), max(ln.top, c.y1)
+        else:
+            lines.append(_Line([c], bottom=c.y0, top=c.y1))
+    out: list[_Line] = []
+    for ln in lines:
+        ln.chars.sort(key=lambda c: c.x0)
+        vis = [c for c in ln.chars if not c.ch.isspace()]
+        if not vis:
+            continue
+        hs = sorted(c.y1 - c.y0 for c in vis)
+        height = hs[len(hs) // 2]
+        bottom = statistics.median(c.y0 for c in vis)
+        # a wide horizontal gap (e.g. "部门:…" flush left, "单位:万元" flush
+        # right) separates two pieces of text on one line
+        groups: list[list[_Char]] = [[]]
+        last = None
+        for c in ln.chars:
+            if c.ch.isspace():
+                groups[-1].append(c)
+                continue
+            if last is not None and c.x0 - last.x1 > GAP_SPLIT * max(height, 1.0):
+                groups.append([])
+            groups[-1].append(c)
+            last = c
+        for g in groups:
+            parts: list[str] = []
+            prev = None
+            for c in g:
+                if prev is not None and c.x0 - prev.x1 > 0.25 * (c.y1 - c.y0) and not c.ch.isspace() and not prev.ch.isspace():
+                    parts.append(" ")
+                parts.append(c.ch)
+                prev = c
+            gv = [c for c in g if not c.ch.isspace()]
+            if not gv:
+                continue
+            out.append(_Line(g, x0=min(c.x0 for c in gv), x1=max(c.x1 for c in gv), bottom=bottom,
+                             top=bottom + height, text="".join(parts).strip()))
+    return [ln for ln in out if ln.text]
+
+
+def join_wrapped(pieces: list[str]) -> str:
+    """Rejoin the lines of a wrapped cell/paragraph: nothing between pieces
+    where either side is a CJK character, one space otherwise; then clean()."""
+    out = ""
+    for p in pieces:
+        p = p.strip()
+        if not p:
+            continue
+        if out and not (_CJK_RE.match(out[-1]) or _CJK_RE.match(p[0])):
+            out += " "
+        out += p
+    return clean(out)
+
+
+def _paragraphs(lines: list[_Line], base_gap: float | None, right: float) -> list[list[_Line]]:
+    """Group consecutive text lines (top to bottom, no table between them)
+    into paragraphs.  A new paragraph starts at a clear vertical gap, a font
+    size change, a first-line indent, or after a line that ends well short
+    of the right edge of the page's text."""
+    if not lines:
+        return []
+    paras: list[list[_Line]] = [[lines[0]]]
+    for prev, cur in zip(lines, lines[1:]):
+        h = max(prev.h, cur.h, 1.0)
+        gap = prev.bottom - cur.top
+        thr = 0.6 * h if base_gap is None else max(0.6 * h, base_gap + 0.4 * h)
+        thr = min(thr, 1.2 * h)
+        new = (
+            gap > thr
+            or gap < -0.5 * h                      # overlapping / out of order
+            or abs(prev.h - cur.h) > 0.15 * h      # font size change
+            or cur.x0 > prev.x0 + 1.5 * h          # first-line indent
+            or prev.x1 < right - 6 * h             # previous line ended short
+        )
+        if new:
+            paras.append([cur])
+        else:
+            paras[-1].append(cur)
+    return paras
+
+
+# --------------------------------------------------------------------------
+# page inventory
+
+
+def _count_objects(page) -> tuple[int, int]:
+    segs = imgs = 0
+    raw_page = page.raw
+    stack = [(raw_page, None)]
+    n = pdfium_c.FPDFPage_CountObjects(raw_page)
+    objs = [pdfium_c.FPDFPage_GetObject(raw_page, i) for i in range(n)]
+    while objs:
+        o = objs.pop()
+        t = pdfium_c.FPDFPageObj_GetType(o)
+        if t == pdfium_c.FPDF_PAGEOBJ_PATH:
+            segs += max(0, pdfium_c.FPDFPath_CountSegments(o))
+        elif t == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            imgs += 1
+        elif t == pdfium_c.FPDF_PAGEOBJ_FORM:
+            m = pdfium_c.FPDFFormObj_CountObjects(o)
+            objs.extend(pdfium_c.FPDFFormObj_GetObject(o, i) for i in range(m))
+    del stack
+    return segs, imgs
+
+
+# --------------------------------------------------------------------------
+# camelot
+
+
+def _camelot_tables(path: Path, pages: list[int], password: str | None, warns: list[str]) -> dict[int, tuple[str, list]]:
+    """{page: (engine, [camelot tables in camelot's order])} for ``pages``."""
+    if not pages:
+        return {}
+    import camelot
+
+    def run(pgs: list[int], **kw):
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            return camelot.read_pdf(str(path), pages=",".join(map(str, pgs)), password=password, **kw)
+
+    out: dict[int, tuple[str, list]] = {p: ("vector", []) for p in pages}
+    try:
+        tables = run(pages, **CAMELOT_KW)
+    except Exception:  # noqa: BLE001 - retry page by page, then with the default engine
+        tables = []
+        for p in pages:
+            try:
+                ts = run([p], **CAMELOT_KW)
+                out[p] = ("vector", list(ts))
+            except Exception:  # noqa: BLE001
+                try:
+                    kw = dict(CAMELOT_KW)
+                    kw.pop("engine")
+                    ts = run([p], **kw)
+                    out[p] = ("combined", list(ts))
+                except Exception as e:  # noqa: BLE001
+                    out[p] = ("failed", [])
+                    warns.append(f"p{p}: camelot failed ({type(e).__name__}: {e}); page read as text only")
+        return out
+    for t in tables:
+        out.setdefault(int(t.page), ("vector", []))[1].append(t)
+    return out
+
+
+def _table_box(t) -> tuple[float, float, float, float]:
+    xs0 = [c.x1 for row in t.cells for c in row]
+    ys0 = [c.y1 for row in t.cells for c in row]
+    xs1 = [c.x2 for row in t.cells for c in row]
+    ys1 = [c.y2 for row in t.cells for c in row]
+    return min(xs0), min(ys0), max(xs1), max(ys1)
+
+
+# --------------------------------------------------------------------------
+# the reader
+
+
+def read_pdf(path: Path, *, password: str | None = None) -> PdfReadResult:
+    """Read a PDF into blocks in reading order, with per-page facts and
+    warnings.  Raises :class:`PdfError` when the file is not a readable PDF
+    or no page has a text layer (a scan: needs OCR)."""
+    path = Path(path)
+    doc = _open(path, password)
+    warns: list[str] = []
+    pages: list[PageInfo] = []
+    page_lines: dict[int, list[_Line]] = {}
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                rot = page.get_rotation() % 360
+                w, h = page.get_size()
+                tp = page.get_textpage()
+                try:
+                    chars = _page_chars(page, tp, rot)
+                finally:
+                    tp.close()
+                segs, imgs = _count_objects(page)
+            finally:
+                page.close()
+            nvis = sum(1 for c in chars if not c.ch.isspace())
+            info = PageInfo(i + 1, w, h, rot, nvis, segs, imgs)
+            if nvis == 0:
+                info.status = "needs_ocr" if imgs else "blank"
+                if imgs:
+                    warns.append(f"p{i + 1}: no text layer, {imgs} image(s) only: needs OCR")
+            pages.append(info)
+            page_lines[i + 1] = _lines(chars) if nvis else []
+    finally:
+        doc.close()
+
+    if not any(p.status == "text" for p in pages):
+        if any(p.status == "needs_ocr" for p in pages):
+            raise PdfError(
+                f"needs OCR: no text layer on any of {len(pages)} page(s) (image-only/scanned PDF): {path.name}"
+            )
+        raise PdfError(f"no text: all {len(pages)} page(s) are blank: {path.name}")
+
+    candidates = [p.number for p in pages if p.status == "text" and p.segments >= MIN_SEGMENTS]
+    found = _camelot_tables(path, candidates, password, warns)
+
+    # typical within-paragraph line gap of the document (for generous line spacing)
+    gaps = []
+    for p in pages:
+        lines = page_lines[p.number]
+        for a, b in zip(lines, lines[1:]):
+            hh = max(a.h, b.h, 1.0)
+            g = a.bottom - b.top
+            if abs(a.h - b.h) <= 0.15 * hh and 0 <= g <= 3 * hh:
+                gaps.append(g / hh)
+    gaps.sort()
+    base_rel = gaps[len(gaps) // 10] if len(gaps) >= 5 else None
+
+    blocks: list[Block] = []
+    for p in pages:
+        engine, tables = found.get(p.number, (None, []))
+        p.camelot = p.number in found
+        p.engine = engine if p.camelot else None
+        p.tables = len(tables)
+        boxes = [_table_box(t) for t in tables]
+        items: list[tuple[float, int, object]] = []
+        for ti, (t, box) in enumerate(zip(tables, boxes)):
+            items.append((box[3], 0, (ti, t)))
+        free = []
+        for ln in page_lines[p.number]:
+            cx, cy = (ln.x0 + ln.x1) / 2, (ln.bottom + ln.top) / 2
+            if any(b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1 for b in boxes):
+                continue
+            free.append(ln)
+        right = max((ln.x1 for ln in page_lines[p.number]), default=0.0)
+        for li, ln in enumerate(free):
+            items.append((ln.top, 1, (li, ln)))
+        items.sort(key=lambda it: -it[0])
+        run: list[_Line] = []
+        run_idx: list[int] = []
+
+        def flush():
+            base = None if base_rel is None else base_rel * statistics.median(l.h for l in run)
+            k = 0
+            for para in _paragraphs(run, base, right):
+                text = join_wrapped([l.text for l in para])
+                if text:
+                    blocks.append(Block("text", [text], [Src(page=p.number, row=run_idx[k])]))
+                k += len(para)
+            run.clear()
+            run_idx.clear()
+
+        for _, kind, payload in items:
+            if kind == 1:
+                li, ln = payload
+                run.append(ln)
+                run_idx.append(li)
+                continue
+            if run:
+                flush()
+            ti, t = payload
+            for ri, row in enumerate(t.df.values.tolist()):
+                cells = [join_wrapped(str(c).split("\n")) for c in row]
+                blocks.append(
+                    Block("row", cells, [Src(page=p.number, table=ti, row=ri, col=ci) for ci in range(len(cells))])
+                )
+        if run:
+            flush()
+    return PdfReadResult(blocks, pages, warns)
+
+
+def read_blocks(path: Path, *, password: str | None = None) -> list[Block]:
+    """Blocks of a PDF (see :func:`read_pdf`; page warnings are dropped)."""
+    return read_pdf(path, password=password).blocks

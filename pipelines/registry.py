@@ -1,0 +1,104 @@
+"""The registry of table types: titles and aliases per template family, the
+layout kind that tells the normaliser how to read rows, and for subject tables
+the amount columns (canonical measure names) with the header labels that must
+be present before the columns are trusted.
+
+A table whose title matches nothing here is kept as ``unclassified`` and
+reported, never dropped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import key
+
+
+@dataclass(frozen=True)
+class Measure:
+    name: str  # canonical Chinese column name (the contract's `measure`)
+    labels: tuple[str, ...]  # header spellings (matching keys) that identify it
+
+
+@dataclass(frozen=True)
+class TableType:
+    type: str
+    name_zh: str
+    kind: str  # subject | pair_summary | perf_project | perf_unit | procurement | fixed_assets | org_units | three_public
+    titles: tuple[str, ...]  # regexes matched against key(title)
+    classification: str | None = None  # function | economic
+    measures: tuple[Measure, ...] = ()
+    mandatory_budget: bool = False
+    components: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # (total, parts) row identities
+
+    def match(self, title_key: str) -> bool:
+        return any(re.search(p, title_key) for p in self.titles)
+
+
+def M(name: str, *labels: str) -> Measure:
+    return Measure(name, tuple(key(x) for x in (labels or (name,))))
+
+
+_FGB = (M("合计"), M("基本支出"), M("项目支出"))
+
+# Order matters: the first match wins, so the more specific titles come first.
+REGISTRY: tuple[TableType, ...] = (
+    TableType("fiscal_summary", "财政拨款收支总表", "pair_summary",
+              (r"财政拨款收支(预算)?总表", r"公开表[四4]$"), mandatory_budget=True,
+              measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算财政拨款", "政府性基金预算财政拨款"),
+                        M("国有资本经营预算财政拨款"))),
+    TableType("income_expense_summary", "收支总表", "pair_summary",
+              (r"收支(预算)?总表", r"公开表[一1]$"), mandatory_budget=True),
+    TableType("revenue", "收入总表", "subject", (r"收入(预算)?总表", r"^部门收入表", r"公开表[二2]$"),
+              classification="function", mandatory_budget=True,
+              measures=(M("合计"), M("本年收入", "小计", "本年收入"), M("财政拨款收入"), M("财政专户收入"),
+                        M("事业收入"), M("经营收入"), M("上级补助收入"), M("附属单位上缴收入"), M("其他收入"),
+                        M("上年结转")),
+              components=(("合计", ("本年收入", "上年结转")),
+                          ("本年收入", ("财政拨款收入", "财政专户收入", "事业收入", "经营收入", "上级补助收入",
+                                        "附属单位上缴收入", "其他收入")))),
+    TableType("gpb_basic", "一般公共预算财政拨款基本支出表", "subject",
+              (r"一般公共预算(财政拨款)?基本支出(预算)?表",), classification="economic", mandatory_budget=True,
+              measures=(M("合计"), M("人员经费"), M("公用经费")),
+              components=(("合计", ("人员经费", "公用经费")),)),
+    TableType("gpb_expenditure", "一般公共预算财政拨款支出表", "subject",
+              (r"一般公共预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=True,
+              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+    TableType("gov_fund_expenditure", "政府性基金预算财政拨款支出表", "subject",
+              (r"政府(性)?基金预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=True,
+              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+    TableType("soe_expenditure", "国有资本经营预算财政拨款支出表", "subject",
+              (r"国有资本经营预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=False,
+              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+    TableType("expenditure", "支出总表", "subject", (r"支出(预算)?总表", r"^部门支出表", r"公开表[三3]$"),
+              classification="function", mandatory_budget=True,
+              measures=(M("合计"), M("基本支出"), M("项目支出"), M("经营支出"), M("上解上级支出"),
+                        M("对附属单位补助支出")),
+              components=(("合计", ("基本支出", "项目支出", "经营支出", "上解上级支出", "对附属单位补助支出")),)),
+    TableType("three_public", "财政拨款“三公”经费支出表", "three_public", (r"三公\"?经费",), mandatory_budget=True,
+              measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算拨款"), M("国有资本经营预算财政拨款"))),
+    TableType("perf_unit", "单位整体支出绩效目标表", "perf_unit", (r"整体支出绩效目标表",)),
+    TableType("perf_project", "项目支出绩效目标表", "perf_project", (r"绩效目标表$",)),
+    TableType("procurement", "政府采购预算表", "procurement", (r"^部门政府采购预算(表)?$", r"政府采购(预算)?(情况)?表$")),
+    TableType("fixed_assets", "固定资产占用情况表", "fixed_assets", (r"固定资产占用情况表",)),
+    TableType("org_units", "部门机构设置情况", "org_units", (r"^部门机构设置情况$",)),
+)
+
+BY_TYPE = {t.type: t for t in REGISTRY}
+
+# A title line is short and ends like a table title; narrative sentences that
+# merely mention a table ("具体内容见下表。") must not open one.
+_TITLE_TAIL = re.compile(r"(表|表格|情况|政府采购预算)$")
+
+
+def classify_title(text: str) -> TableType | None:
+    k = key(text)
+    if not k or len(k) > 120 or not _TITLE_TAIL.search(k) or "。" in k:
+        return None
+    for t in REGISTRY:
+        if t.match(k):
+            return t
+    return None
+
+
+MANDATORY_BUDGET_TABLES = tuple(t.type for t in REGISTRY if t.mandatory_budget)

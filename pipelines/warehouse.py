@@ -1,0 +1,119 @@
+"""Load staged Parquet into a new DuckDB file, check it, swap it in.
+
+The warehouse is built into ``<name>.building-<pid>`` next to the live file
+and renamed over it only after the load, the checks and the marts succeeded
+(``os.replace`` is atomic on one filesystem).  A crash at any point leaves the
+previous warehouse as it was; analysts reading it keep reading it.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from .config import SQL_DIR, gx_dir
+from .sqlfiles import run_sql_file, sql_text
+
+STAGED = ("tables", "cells", "budget", "projects", "targets", "narrative", "issues")
+
+
+class RefreshBusy(RuntimeError):
+    pass
+
+
+@contextmanager
+def refresh_lock(warehouse: Path):
+    """One refresh at a time per warehouse: a second one refuses clearly."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse.with_suffix(".lock")
+    fh = open(lock_path, "w")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise RefreshBusy(f"another refresh holds {lock_path}; wait for it to finish") from e
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+    finally:
+        fh.close()
+
+
+def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None) -> dict:
+    run_id = run_id or uuid.uuid4().hex[:12]
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    t0 = time.perf_counter()
+    tmp = warehouse.with_name(f"{warehouse.name}.building-{os.getpid()}")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        p.unlink(missing_ok=True)
+    con = duckdb.connect(str(tmp))
+    try:
+        for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
+            run_sql_file(con, f)
+        docs = [str(d / "document.json") for d in staged_dirs if (d / "document.json").exists()]
+        if docs:
+            con.execute(sql_text("documents.sql", "load"), {"files": docs})
+            con.execute(sql_text("ingest_errors.sql", "load"), {"files": docs})
+        loaded = {r[0] for r in con.execute("SELECT document_id FROM core.dim_document").fetchall()}
+        for name in STAGED:
+            files = [str(d / f"{name}.parquet") for d in staged_dirs
+                     if (d / f"{name}.parquet").exists() and d.name.split("-")[0] in loaded]
+            if files:
+                con.execute(sql_text(f"{name}.sql", "load"), {"files": files})
+        run_sql_file(con, SQL_DIR / "load" / "zz_dimensions.sql")
+        _carry_history(con, warehouse)
+        from .checks import run_checks
+
+        dq = run_checks(con, gx_dir(warehouse), run_id)
+        for f in sorted((SQL_DIR / "marts").glob("*.sql")):
+            run_sql_file(con, f)
+        stats = summary(con)
+        con.execute("INSERT INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [run_id, started, datetime.now(timezone.utc).replace(tzinfo=None), stats["documents"],
+                     stats["ingest_errors"], stats["facts"], dq["findings"], dq["gx_success"], dq["data_docs"]])
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, warehouse)  # atomic publish
+    stats.update({"run_id": run_id, "dq": dq, "seconds": round(time.perf_counter() - t0, 2),
+                  "warehouse": str(warehouse)})
+    return stats
+
+
+def _carry_history(con: duckdb.DuckDBPyConnection, warehouse: Path):
+    """Findings and runs of earlier builds are kept: copy them from the live file."""
+    if not warehouse.exists():
+        return
+    try:
+        con.execute("ATTACH ? AS prev (READ_ONLY)", [str(warehouse)])
+    except duckdb.Error:
+        return  # an unreadable previous file is replaced, not merged
+    try:
+        con.execute(sql_text("carry_history.sql", "load_history"))
+    except duckdb.Error:
+        pass  # a previous warehouse of an older layout has no history to carry
+    finally:
+        con.execute("DETACH prev")
+
+
+def summary(con: duckdb.DuckDBPyConnection) -> dict:
+    q = sql_text("summary.sql", "marts_io")
+    row = con.execute(q).fetchone()
+    cols = [d[0] for d in con.description]
+    return dict(zip(cols, row))
+
+
+def connect_readonly(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    if not warehouse.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse}: run `cnbudget refresh` first")
+    return duckdb.connect(str(warehouse), read_only=True)

@@ -1,0 +1,8 @@
+-- Project performance tables: 年度资金总额 = 当年财政拨款 + 上年结转 + 其他资金.
+SELECT 'project_funding_sum' AS rule, document_id, 'perf_project' AS table_type, project AS subject,
+       '年度资金总额 = 财政拨款+上年结转+其他资金' AS measure,
+       coalesce(total_wan, 0) AS expected,
+       coalesce(appropriation_wan, 0) + coalesce(carryover_wan, 0) + coalesce(other_wan, 0) AS actual,
+       dq_tol(4, 6) AS tolerance, page, line, src_ref AS cells
+FROM core.fact_project_funding
+WHERE has_funding_block

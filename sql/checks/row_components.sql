@@ -1,0 +1,27 @@
+-- Row arithmetic from the registry's identities (core.ref_row_identity): e.g. 合计 = 基本支出 + 项目支出 + …,
+-- 合计 = 人员经费 + 公用经费, 本年收入 = Σ sources. Rows where every figure is blank are skipped.
+WITH a AS (
+    SELECT document_id, table_seq, table_type, coalesce(subject_code || ' ', '') || subject_name AS subject,
+           row_idx, measure, amount_wan, decimals, page, line, src_ref
+    FROM core.fact_budget_amount WHERE classification IN ('function', 'economic')
+),
+rows_ AS (SELECT DISTINCT document_id, table_seq, table_type, subject, row_idx FROM a),
+calc AS (
+    SELECT r.document_id, r.table_type, r.subject, i.total_measure,
+           max(t.amount_wan) AS total, sum(p.amount_wan) AS parts, count(p.amount_wan) AS n_parts,
+           greatest(coalesce(max(t.decimals), 0), coalesce(max(p.decimals), 0)) AS d,
+           coalesce(max(t.page), max(p.page)) AS page, coalesce(max(t.line), min(p.line)) AS line,
+           concat_ws(' ', max(t.src_ref), string_agg(p.src_ref, ' ')) AS cells,
+           string_agg(DISTINCT i.part_measure, '+') AS parts_list
+    FROM rows_ r
+    JOIN core.ref_row_identity i ON i.table_type = r.table_type
+    LEFT JOIN a t ON t.document_id = r.document_id AND t.table_seq = r.table_seq AND t.row_idx = r.row_idx
+               AND t.measure = i.total_measure
+    LEFT JOIN a p ON p.document_id = r.document_id AND p.table_seq = r.table_seq AND p.row_idx = r.row_idx
+               AND p.measure = i.part_measure
+    GROUP BY r.document_id, r.table_seq, r.table_type, r.subject, r.row_idx, i.total_measure
+)
+SELECT 'row_components' AS rule, document_id, table_type, subject, total_measure || ' = ' || parts_list AS measure,
+       coalesce(total, 0) AS expected, coalesce(parts, 0) AS actual, dq_tol(n_parts + 1, d) AS tolerance,
+       page, line, cells
+FROM calc WHERE total IS NOT NULL OR parts IS NOT NULL

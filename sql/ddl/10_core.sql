@@ -1,0 +1,100 @@
+-- Star schema. Money is DECIMAL(20,6): exact, in the published unit (amount) and in 万元 (amount_wan).
+CREATE TABLE core.dim_document (
+    document_id      VARCHAR PRIMARY KEY,   -- first 16 hex digits of sha256
+    source_path      VARCHAR NOT NULL,
+    sha256           VARCHAR NOT NULL,
+    bytes            BIGINT,
+    file_type        VARCHAR,
+    parser_version   VARCHAR,
+    region_code      VARCHAR,
+    county           VARCHAR,
+    region_level     VARCHAR,
+    province         VARCHAR,
+    prefecture       VARCHAR,
+    department       VARCHAR,
+    department_code  VARCHAR,
+    fiscal_year      INTEGER,
+    phase            VARCHAR CHECK (phase IN ('budget', 'final')),
+    unit             VARCHAR,
+    pages            INTEGER,
+    n_tables         INTEGER,
+    seconds          DOUBLE
+);
+
+CREATE TABLE core.ingest_errors (
+    document_id  VARCHAR,
+    source_path  VARCHAR NOT NULL,
+    sha256       VARCHAR,
+    error_kind   VARCHAR NOT NULL,
+    error        VARCHAR NOT NULL,
+    hint         VARCHAR
+);
+
+CREATE TABLE core.dim_table (
+    document_id    VARCHAR NOT NULL REFERENCES core.dim_document (document_id),
+    table_seq      INTEGER NOT NULL,
+    table_type     VARCHAR NOT NULL,
+    kind           VARCHAR,
+    title          VARCHAR,
+    first_page     INTEGER,
+    pages          VARCHAR,
+    line           INTEGER,
+    n_rows         INTEGER,
+    declared_empty BOOLEAN,
+    unit           VARCHAR,
+    status         VARCHAR,
+    PRIMARY KEY (document_id, table_seq)
+);
+
+CREATE TABLE core.fact_table_cell (
+    document_id VARCHAR NOT NULL, table_seq INTEGER NOT NULL, row_idx INTEGER NOT NULL, col_idx INTEGER NOT NULL,
+    text VARCHAR, page INTEGER, line INTEGER, src_table INTEGER, src_row INTEGER, src_col INTEGER, src_ref VARCHAR
+);
+
+CREATE TABLE core.fact_budget_amount (
+    document_id    VARCHAR NOT NULL,
+    table_seq      INTEGER NOT NULL,
+    table_type     VARCHAR NOT NULL,
+    classification VARCHAR,      -- function | economic | summary | unit_block | asset
+    subject_code   VARCHAR,
+    subject_name   VARCHAR,
+    subject_level  VARCHAR,      -- 类 | 款 | 项 | total | item | unit
+    side           VARCHAR,      -- 收入 | 支出 for summary tables
+    parent_item    VARCHAR,
+    measure        VARCHAR NOT NULL,
+    amount         DECIMAL(20, 6),  -- as published, in `unit`
+    amount_wan     DECIMAL(20, 6),  -- converted to 万元
+    amount_text    VARCHAR,
+    decimals       INTEGER,
+    unit           VARCHAR,
+    row_idx        INTEGER,
+    col_idx        INTEGER,
+    page           INTEGER,
+    line           INTEGER,
+    src_ref        VARCHAR
+);
+
+CREATE TABLE core.fact_project_funding (
+    document_id VARCHAR NOT NULL, table_seq INTEGER NOT NULL, project VARCHAR, department VARCHAR,
+    implementing_unit VARCHAR,
+    total_wan DECIMAL(20, 6), appropriation_wan DECIMAL(20, 6), carryover_wan DECIMAL(20, 6), other_wan DECIMAL(20, 6),
+    total_text VARCHAR, appropriation_text VARCHAR, carryover_text VARCHAR, other_text VARCHAR,
+    has_funding_block BOOLEAN, page INTEGER, line INTEGER, src_ref VARCHAR
+);
+
+CREATE TABLE core.fact_performance_target (
+    document_id VARCHAR NOT NULL, table_seq INTEGER NOT NULL, scope VARCHAR, project VARCHAR,
+    level1 VARCHAR, level2 VARCHAR, level3 VARCHAR, description VARCHAR,
+    target_text VARCHAR, comparator VARCHAR, target_value DECIMAL(24, 6), target_unit VARCHAR, target_parsed BOOLEAN,
+    basis VARCHAR, row_idx INTEGER, parse_note VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
+);
+
+CREATE TABLE core.fact_narrative_figure (
+    document_id VARCHAR NOT NULL, seq INTEGER, label VARCHAR, value DECIMAL(20, 6), value_text VARCHAR, unit VARCHAR,
+    sentence VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
+);
+
+CREATE TABLE core.parse_issues (
+    document_id VARCHAR NOT NULL, table_seq INTEGER, table_type VARCHAR, rule VARCHAR, severity VARCHAR,
+    message VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
+);

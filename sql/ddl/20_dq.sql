@@ -1,0 +1,16 @@
+-- Data-quality results. dq.findings: this build's findings; dq.findings_history: every run's, carried over builds.
+CREATE TABLE dq.runs (
+    run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, finished_at TIMESTAMP,
+    documents INTEGER, errors INTEGER, facts BIGINT, findings INTEGER, gx_success BOOLEAN, data_docs VARCHAR
+);
+CREATE TABLE dq.findings (
+    run_id VARCHAR, checked_at TIMESTAMP, document_id VARCHAR, rule VARCHAR, family VARCHAR, severity VARCHAR,
+    table_type VARCHAR, subject VARCHAR, measure VARCHAR,
+    expected DECIMAL(24, 6), actual DECIMAL(24, 6), difference DECIMAL(24, 6), tolerance DECIMAL(24, 6),
+    page INTEGER, line INTEGER, cells VARCHAR, message VARCHAR
+);
+CREATE TABLE dq.findings_history AS SELECT * FROM dq.findings LIMIT 0;
+CREATE TABLE dq.rule_results (
+    run_id VARCHAR, rule VARCHAR, family VARCHAR, severity VARCHAR, gates BOOLEAN, evaluated INTEGER, failed INTEGER,
+    success BOOLEAN, description_en VARCHAR, description_zh VARCHAR
+);

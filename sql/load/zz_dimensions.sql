@@ -1,0 +1,36 @@
+-- Dimensions derived from the loaded facts and documents.
+CREATE TABLE core.dim_region AS
+SELECT DISTINCT region_code, county AS name, region_level AS level, province, prefecture
+FROM core.dim_document WHERE region_code IS NOT NULL;
+
+CREATE TABLE core.dim_department AS
+SELECT DISTINCT region_code || ':' || department AS department_key, region_code, department, department_code
+FROM core.dim_document WHERE department IS NOT NULL;
+
+CREATE TABLE core.dim_fiscal_period AS
+SELECT DISTINCT fiscal_year, phase, CASE phase WHEN 'budget' THEN '预算' ELSE '决算' END AS phase_zh
+FROM core.dim_document WHERE fiscal_year IS NOT NULL;
+
+-- One row per (classification, code, year) with the most used name; conflicting names are a dimension finding.
+CREATE TABLE core.dim_subject AS
+WITH named AS (
+    SELECT f.classification, f.subject_code, d.fiscal_year, f.subject_name, count(*) AS n
+    FROM core.fact_budget_amount f JOIN core.dim_document d USING (document_id)
+    WHERE f.subject_code IS NOT NULL AND f.classification IN ('function', 'economic')
+    GROUP BY ALL
+)
+SELECT classification, subject_code, fiscal_year,
+       arg_max(subject_name, n) AS subject_name,
+       count(DISTINCT subject_name) AS n_names,
+       CASE length(subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END AS level,
+       CASE WHEN length(subject_code) > 3 THEN left(subject_code, length(subject_code) - 2) END AS parent_code
+FROM named GROUP BY classification, subject_code, fiscal_year;
+
+CREATE TABLE core.dim_indicator AS
+SELECT DISTINCT md5(coalesce(level1, '') || '|' || coalesce(level2, '') || '|' || coalesce(level3, '')) AS indicator_id,
+       level1, level2, level3
+FROM core.fact_performance_target;
+
+CREATE TABLE core.dim_project AS
+SELECT DISTINCT md5(document_id || '|' || table_seq) AS project_id, document_id, table_seq, project, implementing_unit
+FROM core.fact_project_funding;

@@ -1,0 +1,15 @@
+-- One row per loaded document with its data-quality status:
+-- 'fail' when any gating finding (severity 'error'), 'warn' when any warning, else 'pass'.
+CREATE OR REPLACE VIEW marts.documents AS
+WITH f AS (
+    SELECT document_id,
+           count(*) FILTER (WHERE severity = 'error') AS errors,
+           count(*) FILTER (WHERE severity = 'warn') AS warnings
+    FROM dq.findings GROUP BY document_id
+)
+SELECT d.document_id, d.source_path, d.sha256, d.region_code, d.county, d.province, d.department,
+       d.department_code, d.fiscal_year, d.phase, d.pages, d.n_tables, d.unit, d.file_type, d.parser_version,
+       CASE WHEN coalesce(f.errors, 0) > 0 THEN 'fail' WHEN coalesce(f.warnings, 0) > 0 THEN 'warn' ELSE 'pass' END
+           AS dq_status,
+       coalesce(f.errors, 0) AS dq_errors, coalesce(f.warnings, 0) AS dq_warnings
+FROM core.dim_document d LEFT JOIN f USING (document_id);
