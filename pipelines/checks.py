@@ -30,7 +30,7 @@ from .sqlfiles import run_sql_file, sql_text
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["rule", "document_id", "table_type", "subject", "measure", "expected", "actual", "tolerance", "page",
+COLUMNS = ["rule", "document_id", "table_seq", "table_type", "subject", "measure", "expected", "actual", "tolerance", "page",
            "line", "cells", "passed", "message"]
 
 
@@ -170,7 +170,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     f["run_id"] = run_id
     f["checked_at"] = now
     f["message"] = [m if isinstance(m, str) and m else _message(r) for m, r in zip(f["message"], f.to_dict("records"))]
-    f = f[["run_id", "checked_at", "document_id", "rule", "family", "severity", "table_type", "subject", "measure",
+    f = f[["run_id", "checked_at", "document_id", "table_seq", "rule", "family", "severity", "table_type", "subject", "measure",
            "expected", "actual", "difference", "tolerance", "page", "line", "cells", "message"]]
     con.register("findings_df", f)
     con.execute(sql_text("insert_findings.sql", "checks_io"))

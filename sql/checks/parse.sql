@@ -1,6 +1,6 @@
 -- What the parser itself was unsure of or could not read (core.parse_issues) becomes a finding:
 -- severity 'error' issues (unreadable tables, unparseable amounts, unresolved metadata) gate the document.
-SELECT CASE severity WHEN 'error' THEN 'parse_error' ELSE 'parse_warning' END AS rule, document_id, coalesce(table_type, 'document') AS table_type, rule AS subject,
+SELECT CASE severity WHEN 'error' THEN 'parse_error' ELSE 'parse_warning' END AS rule, document_id, table_seq, coalesce(table_type, 'document') AS table_type, rule AS subject,
        NULL AS measure, NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual,
        NULL::DECIMAL(24, 6) AS tolerance, page, line, src_ref AS cells, FALSE AS passed, message
 FROM core.parse_issues

@@ -39,7 +39,7 @@ parent_vals AS (
 ),
 sub AS (
     SELECT CASE pv.subject_level WHEN '类' THEN 'rollup_lei_kuan' ELSE 'rollup_kuan_xiang' END AS rule,
-           pv.document_id, pv.table_type, pv.subject_code || ' ' || pv.subject_name AS subject, pv.measure,
+           pv.document_id, pv.table_seq, pv.table_type, pv.subject_code || ' ' || pv.subject_name AS subject, pv.measure,
            pv.expected, coalesce(c.child_sum, 0) AS actual,
            dq_tol(coalesce(c.n_children, 0) + 1, greatest(pv.d, coalesce(c.d, 0))) AS tolerance,
            pv.page, pv.line, concat_ws(' ', pv.src_ref, c.cells) AS cells
@@ -48,7 +48,7 @@ sub AS (
          AND c.parent_code = pv.subject_code AND c.measure = pv.measure
 ),
 tot AS (
-    SELECT 'rollup_total_lei' AS rule, t.document_id, t.table_type, '合计' AS subject, t.measure,
+    SELECT 'rollup_total_lei' AS rule, t.document_id, t.table_seq, t.table_type, '合计' AS subject, t.measure,
            t.amount_wan AS expected, coalesce(sum(c.amount_wan), 0) AS actual,
            dq_tol(count(c.amount_wan) + 1, greatest(max(t.decimals), coalesce(max(c.decimals), 0))) AS tolerance,
            t.page, t.line, concat_ws(' ', t.src_ref, string_agg(c.src_ref, ' ')) AS cells

@@ -7,7 +7,7 @@ WITH a AS (
 ),
 rows_ AS (SELECT DISTINCT document_id, table_seq, table_type, subject, row_idx FROM a),
 calc AS (
-    SELECT r.document_id, r.table_type, r.subject, i.total_measure,
+    SELECT r.document_id, r.table_seq, r.table_type, r.subject, i.total_measure,
            max(t.amount_wan) AS total, sum(p.amount_wan) AS parts, count(p.amount_wan) AS n_parts,
            greatest(coalesce(max(t.decimals), 0), coalesce(max(p.decimals), 0)) AS d,
            coalesce(max(t.page), max(p.page)) AS page, coalesce(max(t.line), min(p.line)) AS line,
@@ -21,7 +21,7 @@ calc AS (
                AND p.measure = i.part_measure
     GROUP BY r.document_id, r.table_seq, r.table_type, r.subject, r.row_idx, i.total_measure
 )
-SELECT 'row_components' AS rule, document_id, table_type, subject, total_measure || ' = ' || parts_list AS measure,
+SELECT 'row_components' AS rule, document_id, table_seq, table_type, subject, total_measure || ' = ' || parts_list AS measure,
        coalesce(total, 0) AS expected, coalesce(parts, 0) AS actual, dq_tol(n_parts + 1, d) AS tolerance,
        page, line, cells
 FROM calc WHERE total IS NOT NULL OR parts IS NOT NULL

@@ -16,7 +16,7 @@ tot AS (
          AND fm.col = f.col_idx
 ),
 bal AS (
-    SELECT 'summary_balance' AS rule, i.document_id, i.table_type, '收入总计 = 支出总计' AS subject,
+    SELECT 'summary_balance' AS rule, i.document_id, i.table_seq, i.table_type, '收入总计 = 支出总计' AS subject,
            i.measure || ' / ' || e.measure AS measure, i.amount_wan AS expected, e.amount_wan AS actual,
            dq_tol(1, greatest(i.decimals, e.decimals)) AS tolerance, i.page, i.line,
            i.src_ref || ' ' || e.src_ref AS cells
@@ -24,7 +24,7 @@ bal AS (
     WHERE i.item = '收入总计' AND e.item = '支出总计'
 ),
 sums AS (
-    SELECT 'summary_items_sum' AS rule, t.document_id, t.table_type, t.item || ' = Σ' AS subject, t.measure,
+    SELECT 'summary_items_sum' AS rule, t.document_id, t.table_seq, t.table_type, t.item || ' = Σ' AS subject, t.measure,
            t.amount_wan AS expected, coalesce(sum(x.amount_wan), 0) AS actual,
            dq_tol(count(x.amount_wan) + 1, greatest(max(t.decimals), coalesce(max(x.decimals), 0))) AS tolerance,
            t.page, t.line, t.src_ref || ' ' || coalesce(string_agg(x.src_ref, ' '), '') AS cells
@@ -36,7 +36,7 @@ sums AS (
     GROUP BY t.document_id, t.table_seq, t.table_type, t.item, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 ),
 grand AS (
-    SELECT 'summary_grand_total' AS rule, t.document_id, t.table_type, t.item || ' = 本年合计 + 结转结余' AS subject,
+    SELECT 'summary_grand_total' AS rule, t.document_id, t.table_seq, t.table_type, t.item || ' = 本年合计 + 结转结余' AS subject,
            t.measure, t.amount_wan AS expected, coalesce(sum(x.amount_wan), 0) AS actual,
            dq_tol(count(x.amount_wan) + 1, greatest(max(t.decimals), coalesce(max(x.decimals), 0))) AS tolerance,
            t.page, t.line, t.src_ref || ' ' || coalesce(string_agg(x.src_ref, ' '), '') AS cells

@@ -12,7 +12,7 @@ ident(total, parts) AS (VALUES
     ('支出预算合计', ['收入预算合计'])
 ),
 units AS (SELECT DISTINCT document_id, table_seq, table_type, unit FROM u)
-SELECT 'unit_block_sum' AS rule, un.document_id, un.table_type, un.unit AS subject,
+SELECT 'unit_block_sum' AS rule, un.document_id, un.table_seq, un.table_type, un.unit AS subject,
        i.total || ' = ' || array_to_string(i.parts, '+') AS measure,
        coalesce(max(t.amount_wan), 0) AS expected, coalesce(sum(p.amount_wan), 0) AS actual,
        dq_tol(count(p.amount_wan) + 1, greatest(coalesce(max(t.decimals), 0), coalesce(max(p.decimals), 0))) AS tolerance,

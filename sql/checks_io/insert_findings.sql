@@ -1,6 +1,6 @@
 -- findings_df: the failed check instances of this run (registered from Python).
 INSERT INTO dq.findings BY NAME
-SELECT run_id, checked_at, document_id, rule, family, severity, table_type, CAST(subject AS VARCHAR) AS subject,
+SELECT run_id, checked_at, document_id, CAST(table_seq AS INTEGER) AS table_seq, rule, family, severity, table_type, CAST(subject AS VARCHAR) AS subject,
        CAST(measure AS VARCHAR) AS measure, CAST(expected AS DECIMAL(24, 6)) AS expected,
        CAST(actual AS DECIMAL(24, 6)) AS actual, CAST(difference AS DECIMAL(24, 6)) AS difference,
        CAST(tolerance AS DECIMAL(24, 6)) AS tolerance, CAST(page AS INTEGER) AS page, CAST(line AS INTEGER) AS line,

@@ -4,7 +4,7 @@ CREATE TABLE dq.runs (
     documents INTEGER, errors INTEGER, facts BIGINT, findings INTEGER, gx_success BOOLEAN, data_docs VARCHAR
 );
 CREATE TABLE dq.findings (
-    run_id VARCHAR, checked_at TIMESTAMP, document_id VARCHAR, rule VARCHAR, family VARCHAR, severity VARCHAR,
+    run_id VARCHAR, checked_at TIMESTAMP, document_id VARCHAR, table_seq INTEGER, rule VARCHAR, family VARCHAR, severity VARCHAR,
     table_type VARCHAR, subject VARCHAR, measure VARCHAR,
     expected DECIMAL(24, 6), actual DECIMAL(24, 6), difference DECIMAL(24, 6), tolerance DECIMAL(24, 6),
     page INTEGER, line INTEGER, cells VARCHAR, message VARCHAR

@@ -1,5 +1,5 @@
 CREATE OR REPLACE VIEW marts.dq_findings AS
-SELECT f.document_id, d.county, d.department, d.fiscal_year, f.rule, f.family, f.severity, f.table_type,
+SELECT f.document_id, d.county, d.department, d.fiscal_year, f.table_seq, f.rule, f.family, f.severity, f.table_type,
        f.subject, f.measure, f.expected, f.actual, f.difference, f.tolerance, f.page, f.line, f.cells, f.message,
        f.run_id, f.checked_at
 FROM dq.findings f LEFT JOIN core.dim_document d USING (document_id);

@@ -1,0 +1,46 @@
+# cnbudget — two commands: `make run` (build the warehouse from data/raw) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: run test bench setup dagster lock samples clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+## Refresh the warehouse data/warehouse/budget.duckdb from the bundled documents in data/raw/.
+run: setup
+	$(BIN)/cnbudget refresh
+
+## The whole test suite.
+test: setup
+	$(BIN)/python -m pytest -q
+
+## Benchmarks (ratios measured in one run; not part of the tests).
+bench: setup
+	$(BIN)/python bench/extract.py
+
+## Dagster UI on http://127.0.0.1:3000 with the instance kept under .dagster_home/.
+dagster: setup
+	mkdir -p .dagster_home && cp dagster.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
+
+## Re-render the bundled sample PDFs from ../shared/seeds.
+samples: setup
+	$(BIN)/cnbudget render-samples --seeds ../shared/seeds --out data/raw
+
+## Re-resolve the pinned lock file from pyproject.toml in a scratch environment.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet -e '.[test]' \
+	  && .lockenv/bin/pip freeze --exclude-editable > requirements.lock && rm -rf .lockenv
+
+clean:
+	rm -rf data/warehouse .dagster_home

@@ -1,0 +1,128 @@
+"""`cnbudget` command line: refresh, sql, dq, render-samples."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import RAW_DIR, WAREHOUSE
+
+app = typer.Typer(add_completion=False, help="cnbudget: Chinese department budgets into a DuckDB warehouse.")
+console = Console()
+err = Console(stderr=True)
+
+
+@app.command()
+def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents to ingest"),
+            warehouse: Path = typer.Option(WAREHOUSE, "--warehouse", help="DuckDB file to (re)build"),
+            force: bool = typer.Option(False, "--force", help="re-extract documents already staged")):
+    """Extract every document under RAW, build the warehouse, run the checks, swap it in."""
+    import logging
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    from .refresh import refresh as run
+    from .warehouse import RefreshBusy
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.fields[current]}"), console=err, transient=False) as prog:
+        task = prog.add_task("extract", total=None, current="")
+
+        def cb(i, n, r):
+            prog.update(task, total=n, completed=i, current=Path(r["path"]).name[:50])
+
+        try:
+            stats = run(raw, warehouse, force=force, progress=cb)
+        except RefreshBusy as e:
+            err.print(f"[red]refused:[/red] {e}")
+            raise typer.Exit(3)
+        except FileNotFoundError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2)
+    t = Table(title=f"cnbudget refresh — {stats['warehouse']}", show_header=False)
+    t.add_row("documents loaded", str(stats["documents"]))
+    t.add_row("extracted / cached", f"{stats['extracted']} / {stats['cached']}")
+    t.add_row("documents with errors", str(stats["ingest_errors"]))
+    t.add_row("duplicates skipped", str(len(stats["duplicates"])))
+    t.add_row("tables", str(stats["tables"]))
+    t.add_row("facts", f"{stats['facts']} (budget {stats['budget_facts']}, targets {stats['target_facts']}, "
+                       f"projects {stats['projects']})")
+    t.add_row("findings", f"error {stats['findings_error']}, warn {stats['findings_warn']}")
+    t.add_row("GX Data Docs", str(stats["dq"]["data_docs"]))
+    t.add_row("seconds (build+checks)", str(stats["seconds"]))
+    console.print(t)
+    for e in stats["errors"]:
+        console.print(f"[red]could not read[/red] {e['path']}: {e.get('error')}")
+    for a, b in stats["duplicates"]:
+        console.print(f"[yellow]duplicate[/yellow] {a} has the same content as {b}; loaded once")
+
+
+@app.command()
+def sql(query: str = typer.Argument(..., help="a read-only SQL query"),
+        warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
+        fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+        param: list[str] = typer.Option([], "--param", "-p", help="bind parameter value ($1, $2 … or ?)")):
+    """Run a query on the warehouse, opened read-only."""
+    from .warehouse import connect_readonly
+
+    try:
+        con = connect_readonly(warehouse)
+    except FileNotFoundError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2)
+    try:
+        cur = con.execute(query, param or None)
+    except Exception as e:  # duckdb raises its own error types for read-only violations etc.
+        err.print(f"[red]query failed:[/red] {e}")
+        raise typer.Exit(1)
+    cols = [d[0] for d in cur.description] if cur.description else []
+    rows = cur.fetchall()
+    _print_rows(cols, rows, fmt)
+
+
+def _print_rows(cols, rows, fmt):
+    if fmt == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(cols)
+        w.writerows(rows)
+    elif fmt == "json":
+        print(json.dumps([dict(zip(cols, r)) for r in rows], ensure_ascii=False, default=str, indent=1))
+    else:
+        t = Table(*cols)
+        for r in rows:
+            t.add_row(*["" if v is None else str(v) for v in r])
+        console.print(t)
+
+
+@app.command()
+def dq(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
+       fmt: str = typer.Option("table", "--format", help="table | csv | json"),
+       details: bool = typer.Option(False, "--details", help="list every finding")):
+    """Summarise data-quality findings: per document status, then per rule."""
+    from .sqlfiles import sql_text
+    from .warehouse import connect_readonly
+
+    con = connect_readonly(warehouse)
+    for name in ("dq_documents.sql", "dq_rules.sql") + (("dq_details.sql",) if details else ()):
+        cur = con.execute(sql_text(name, "marts_io"))
+        _print_rows([d[0] for d in cur.description], cur.fetchall(), fmt)
+
+
+@app.command("render-samples")
+def render_samples(seeds: Path = typer.Option(Path("../shared/seeds"), "--seeds"),
+                   out: Path = typer.Option(RAW_DIR, "--out")):
+    """Render the seed documents into ruled PDFs (the bundled sample corpus)."""
+    from .pdfgen import render_seed_corpus
+
+    for p in render_seed_corpus(seeds, out):
+        console.print(f"wrote {p}")
+
+
+if __name__ == "__main__":
+    app()
