@@ -337,7 +337,7 @@ def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
             c1, c2, c3, cv = (row[pos[x]] for x in ("一级指标", "二级指标", "三级指标", "指标值"))
             shifted = pos["一级指标"] > 0 and bool(row[0])  # cells start left of the 一级指标 column
             ok = bool(c3 and cv) and (not c1 or c1 in LEVEL1) and not shifted and not any(row[len(hdr):])
-        if not ok and pos and not shifted and c1 in LEVEL1 | {""} and c3 and not cv and not has_desc:
+        if not ok and pos and not shifted and c1 in LEVEL1 | {""} and c3 and not cv:
             # the indicator is published without a target value
             if c1:
                 l1 = c1
@@ -348,8 +348,9 @@ def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
             tg = parse_target("")
             out.targets.append({
                 "table_seq": t.seq, "scope": scope, "project": project, "level1": l1, "level2": l2, "level3": c3,
-                "description": None, "target_text": "", "comparator": None, "target_value": None,
-                "target_unit": None, "target_parsed": True, "basis": None, "row_idx": offset + n,
+                "description": row[pos["绩效指标描述"]] if has_desc else None, "target_text": "",
+                "comparator": None, "target_value": None, "target_unit": None, "target_parsed": True,
+                "basis": row[pos["指标值确定依据"]] if "指标值确定依据" in pos else None, "row_idx": offset + n,
                 "parse_note": "blank_value", **_prov(src[0] if src else Src())})
             continue
         if ok:
