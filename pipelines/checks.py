@@ -113,11 +113,13 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
     """Run every suite on the frame.  Returns (failed check ids, per-rule
     result, Data Docs index path)."""
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     gx_root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     ds = ctx.data_sources.add_or_update_pandas("cnbudget_checks")
     try:
         asset = ds.get_asset("instances")

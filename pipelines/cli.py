@@ -56,9 +56,9 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     t.add_row("seconds (build+checks)", str(stats["seconds"]))
     console.print(t)
     for e in stats["errors"]:
-        console.print(f"[red]could not read[/red] {e['path']}: {e.get('error')}")
+        console.print(f"[red]could not read[/red] {e['path']}: {e.get('error')}", soft_wrap=True)
     for a, b in stats["duplicates"]:
-        console.print(f"[yellow]duplicate[/yellow] {a} has the same content as {b}; loaded once")
+        console.print(f"[yellow]duplicate[/yellow] {a} has the same content as {b}; loaded once", soft_wrap=True)
 
 
 @app.command()

@@ -3,7 +3,6 @@
 `dagster dev` from the repo root (see README) shows the graph, the asset checks
 (one per Great Expectations suite) and the nightly schedule.
 """
-from __future__ import annotations
 
 import json
 from pathlib import Path

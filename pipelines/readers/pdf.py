@@ -280,7 +280,6 @@ def _paragraphs(lines: list[_Line], base_gap: float | None, right: float) -> lis
 def _count_objects(page) -> tuple[int, int]:
     segs = imgs = 0
     raw_page = page.raw
-    stack = [(raw_page, None)]
     n = pdfium_c.FPDFPage_CountObjects(raw_page)
     objs = [pdfium_c.FPDFPage_GetObject(raw_page, i) for i in range(n)]
     while objs:
@@ -293,7 +292,6 @@ def _count_objects(page) -> tuple[int, int]:
         elif t == pdfium_c.FPDF_PAGEOBJ_FORM:
             m = pdfium_c.FPDFFormObj_CountObjects(o)
             objs.extend(pdfium_c.FPDFFormObj_GetObject(o, i) for i in range(m))
-    del stack
     return segs, imgs
 
 
