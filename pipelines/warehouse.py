@@ -116,4 +116,7 @@ def summary(con: duckdb.DuckDBPyConnection) -> dict:
 def connect_readonly(warehouse: Path) -> duckdb.DuckDBPyConnection:
     if not warehouse.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse}: run `cnbudget refresh` first")
-    return duckdb.connect(str(warehouse), read_only=True)
+    # read-only, and no file system access beyond the warehouse itself: no COPY … TO, no read_csv('/etc/…'),
+    # no ATTACH, no INSTALL/LOAD; the setting cannot be switched back on from SQL.
+    return duckdb.connect(str(warehouse), read_only=True,
+                          config={"enable_external_access": False, "lock_configuration": True})

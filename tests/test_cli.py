@@ -22,9 +22,12 @@ def test_sql_json_with_bind_parameter(seed_warehouse):
 def test_sql_refuses_writes(seed_warehouse):
     wh, _ = seed_warehouse
     for stmt in ("DROP TABLE core.dim_document", "DELETE FROM core.fact_budget_amount",
-                 "CREATE TABLE x AS SELECT 1"):
+                 "CREATE TABLE x AS SELECT 1", f"COPY (SELECT 1) TO '{wh.parent / 'leak.csv'}'",
+                 "SELECT * FROM read_csv('/etc/passwd')", f"ATTACH '{wh.parent / 'other.duckdb'}' AS o",
+                 "INSTALL httpfs", "LOAD httpfs", "SET enable_external_access = true"):
         r = runner.invoke(app, ["sql", stmt, "--warehouse", str(wh)])
         assert r.exit_code == 1, (stmt, r.output)
+    assert not (wh.parent / "leak.csv").exists()
     r = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM core.dim_document", "--warehouse", str(wh),
                             "--format", "csv"])
     assert r.output.splitlines() == ["n", "2"]
