@@ -32,7 +32,7 @@ def raw_documents(context: dg.AssetExecutionContext, config: RefreshConfig) -> l
           description="Extract (text exports, PDF via camelot) and normalise each document into staged Parquet; "
                       "documents already staged with the same content and parser version are skipped.")
 def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, raw_documents: list[dict]) -> list[str]:
-    from .extract import Discovered, extract_one
+    from .extract import Discovered, extract_one, staged_path
     from .refresh import load_manifest
 
     staging = staging_dir(Path(config.warehouse))
@@ -48,7 +48,7 @@ def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, r
         counts[res["status"]] += 1
         if res["status"] == "error":
             context.log.warning(f"could not read {d.path}: {res['error']}")
-        out.append(str(staging / f"{d.document_id}-v{__import__('pipelines').__version__}"))
+        out.append(str(staged_path(staging, d)))
     context.add_output_metadata(counts)
     return out
 

@@ -19,13 +19,28 @@ from pathlib import Path
 
 import polars as pl
 
-from . import __version__ as PARSER_VERSION
+from . import __version__
 from .normalize import Parsed, normalize
 from .regions import resolve
 from .segment import Segmented, segment
 from .text import key
 
 SUPPORTED = {".txt": "text", ".pdf": "pdf"}
+_PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "registry.py", "targets.py", "narrative.py",
+                   "narrative_map.csv", "extract.py", "regions.py", "readers/text_export.py", "readers/pdf.py")
+
+
+def _parser_version() -> str:
+    """Package version plus a digest of the parsing code: staged documents are re-extracted
+    automatically whenever the code that produced them changes."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _PARSER_SOURCES:
+        h.update((here / name).read_bytes())
+    return f"{__version__}+{h.hexdigest()[:10]}"
+
+
+PARSER_VERSION = _parser_version()
 MONEY = pl.Decimal(20, 6)
 
 
@@ -84,7 +99,12 @@ def read_document(d: Discovered):
         except pdf.PdfError as e:
             raise DocumentError(getattr(e, "kind", "pdf_error"), str(e),
                                 getattr(e, "hint", "check the file opens in a PDF viewer")) from e
-        return res.blocks, res.pages, list(res.warnings)
+        warnings = []
+        for w in res.warnings:
+            m = re.match(r"^p(\d+):", w)
+            warnings.append({"rule": "pdf_needs_ocr" if "OCR" in w else "pdf_page", "severity": "warn",
+                             "message": f"{d.path.name}: {w}", "page": int(m.group(1)) if m else None})
+        return res.blocks, len(res.pages), warnings
     raise DocumentError("unsupported_type", f"unsupported file type {d.path.suffix!r}",
                         "only .pdf and .txt exports are read")
 
@@ -172,10 +192,14 @@ def _frame(name: str, rows: list[dict], doc_id: str) -> pl.DataFrame:
     return df.with_columns(pl.lit(doc_id).alias("document_id"))
 
 
+def staged_path(staging: Path, d: Discovered) -> Path:
+    return staging / f"{d.document_id}-v{PARSER_VERSION}"
+
+
 def extract_one(d: Discovered, staging: Path, override: dict | None = None, force: bool = False) -> dict:
     """Extract and stage one document.  Returns a small status dict; never
     raises for a bad document (the error is staged as an ingest error)."""
-    target = staging / f"{d.document_id}-v{PARSER_VERSION}"
+    target = staged_path(staging, d)
     if target.exists() and not force:
         return {"document_id": d.document_id, "status": "cached", "path": str(d.path)}
     tmp = staging / f".tmp-{d.document_id}-{os.getpid()}"

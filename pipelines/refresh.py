@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .config import staging_dir
-from .extract import Discovered, discover, extract_one
+from .extract import Discovered, discover, extract_one, staged_path
 from .warehouse import build, refresh_lock
 
 
@@ -30,9 +30,7 @@ def load_manifest(raw_dir: Path) -> dict[str, dict]:
 
 
 def staged_dirs_for(docs: list[Discovered], staging: Path) -> list[Path]:
-    from . import __version__
-
-    return [staging / f"{d.document_id}-v{__version__}" for d in docs]
+    return [staged_path(staging, d) for d in docs]
 
 
 def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
