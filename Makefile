@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test bench setup dagster lock samples clean
+.PHONY: run test bench setup browser dagster lock samples clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,12 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/cnbudget refresh
 
+## Headless Chromium + CJK font for the dashboard test (Debian packages; installs only what is missing).
+browser:
+	bash tools/ensure-browser.sh
+
 ## The whole test suite.
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 ## Benchmarks (ratios measured in one run; not part of the tests).

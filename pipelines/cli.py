@@ -53,6 +53,9 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
                        f"projects {stats['projects']})")
     t.add_row("findings", f"error {stats['findings_error']}, warn {stats['findings_warn']}")
     t.add_row("GX Data Docs", str(stats["dq"]["data_docs"]))
+    from .dashboard import render
+
+    t.add_row("dashboard", str(render(warehouse)))
     t.add_row("seconds (build+checks)", str(stats["seconds"]))
     console.print(t)
     for e in stats["errors"]:
@@ -103,11 +106,19 @@ def _print_rows(cols, rows, fmt):
 @app.command()
 def dq(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
        fmt: str = typer.Option("table", "--format", help="table | csv | json"),
-       details: bool = typer.Option(False, "--details", help="list every finding")):
-    """Summarise data-quality findings: per document status, then per rule."""
+       details: bool = typer.Option(False, "--details", help="list every finding"),
+       html_: bool = typer.Option(False, "--html", help="write the HTML dashboard under the warehouse folder"),
+       out: Path = typer.Option(None, "--out", help="dashboard file (default <warehouse dir>/dq/dashboard.html)")):
+    """Summarise data-quality findings: per document status, then per rule; --html writes the dashboard."""
     from .sqlfiles import sql_text
     from .warehouse import connect_readonly
 
+    if html_:
+        from .dashboard import render
+
+        path = render(warehouse, out)
+        console.print(f"dashboard written to {path}", soft_wrap=True)
+        return
     con = connect_readonly(warehouse)
     for name in ("dq_documents.sql", "dq_rules.sql") + (("dq_details.sql",) if details else ()):
         cur = con.execute(sql_text(name, "marts_io"))

@@ -94,11 +94,20 @@ def marts(context: dg.AssetExecutionContext, config: RefreshConfig):
     context.add_output_metadata({k: int(v) for k, v in counts.items()})
 
 
+@dg.asset(group_name="marts", deps=[warehouse],
+          description="The self-contained HTML data-quality dashboard under <warehouse dir>/dq/.")
+def dq_dashboard(context: dg.AssetExecutionContext, config: RefreshConfig):
+    from .dashboard import render
+
+    path = render(Path(config.warehouse))
+    context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
+
+
 refresh_job = dg.define_asset_job("refresh", selection=dg.AssetSelection.all(),
                                   description="Refresh the warehouse from the raw folder.")
 
 nightly = dg.ScheduleDefinition(name="nightly_refresh", job=refresh_job, cron_schedule="0 2 * * *",
                                 execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING)
 
-defs = dg.Definitions(assets=[raw_documents, staged_documents, warehouse, marts], jobs=[refresh_job],
+defs = dg.Definitions(assets=[raw_documents, staged_documents, warehouse, marts, dq_dashboard], jobs=[refresh_job],
                       schedules=[nightly])

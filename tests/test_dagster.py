@@ -4,13 +4,14 @@ from __future__ import annotations
 import duckdb
 import dagster as dg
 
-from pipelines.definitions import RefreshConfig, defs, marts, raw_documents, staged_documents, warehouse
+from pipelines.definitions import (RefreshConfig, defs, dq_dashboard, marts, raw_documents, staged_documents,
+                                  warehouse)
 
 
 def test_graph_and_schedule():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"raw_documents", "staged_documents", "warehouse", "marts"}
+    assert keys == {"raw_documents", "staged_documents", "warehouse", "marts", "dq_dashboard"}
     assert graph.get(dg.AssetKey("warehouse")).parent_keys == {dg.AssetKey("staged_documents")}
     sched = defs.resolve_schedule_def("nightly_refresh")
     assert (sched.cron_schedule, sched.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
@@ -26,8 +27,9 @@ def test_materialize_in_process(tmp_path, hezheng):
     (raw / hezheng.name).write_bytes(hezheng.read_bytes())
     wh = tmp_path / "wh" / "budget.duckdb"
     cfg = RefreshConfig(raw_dir=str(raw), warehouse=str(wh))
-    run_config = dg.RunConfig({k: cfg for k in ("raw_documents", "staged_documents", "warehouse", "marts")})
-    res = dg.materialize([raw_documents, staged_documents, warehouse, marts], run_config=run_config,
+    run_config = dg.RunConfig({k: cfg for k in ("raw_documents", "staged_documents", "warehouse", "marts",
+                                                "dq_dashboard")})
+    res = dg.materialize([raw_documents, staged_documents, warehouse, marts, dq_dashboard], run_config=run_config,
                          instance=dg.DagsterInstance.ephemeral())
     assert res.success
     checks = {e.check_name: e.passed for e in res.get_asset_check_evaluations()}
@@ -37,3 +39,4 @@ def test_materialize_in_process(tmp_path, hezheng):
     con = duckdb.connect(str(wh), read_only=True)
     assert con.execute("SELECT count(*) FROM marts.projects").fetchone() == (12,)
     con.close()
+    assert (wh.parent / "dq" / "dashboard.html").exists()

@@ -17,5 +17,5 @@ UNION ALL
 SELECT 'perf_target_parse', document_id, table_seq, 'perf_' || scope, project, level3, NULL, NULL, NULL, page, line, src_ref,
        target_parsed AND target_text <> '',
        CASE WHEN target_text = '' THEN 'indicator ' || level3 || ' has no target value'
-            ELSE 'target value ' || target_text || ' holds several figures; kept as text, no number' END
+            ELSE 'target value ' || target_text || ' mixes figures and words (not one comparator, number and unit); kept as text, no number' END
 FROM core.fact_performance_target

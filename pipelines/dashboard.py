@@ -1,0 +1,106 @@
+"""The data-quality dashboard: one self-contained HTML file (charts rendered to
+inline SVG with Vega-Lite through altair + vl-convert, no script or network
+needed to view it).
+
+Sections: document status, coverage matrix (region × year × table type:
+present / declared empty / missing), pass rate per rule and per county, the
+trend of findings over runs, ingest errors, and the drill-down list of
+findings naming the source page / line and linking to the GX Data Docs.
+"""
+from __future__ import annotations
+
+import html
+from datetime import datetime, timezone
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from .config import gx_dir
+from .sqlfiles import sql_text
+from .warehouse import connect_readonly
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def _df(con, name: str) -> pd.DataFrame:
+    return con.execute(sql_text(name, "dashboard")).df()
+
+
+def _svg(chart: alt.Chart) -> str:
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_svg(chart.to_json())
+
+
+def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, str]:
+    out = {}
+    r = rules.dropna(subset=["pass_rate"])
+    if len(r):
+        out["rules"] = _svg(alt.Chart(r).mark_bar().encode(
+            x=alt.X("pass_rate:Q", title="pass rate (%)", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("rule:N", sort=None, title=None),
+            color=alt.Color("family:N", title="family"),
+            tooltip=["rule", "evaluated", "failed", "pass_rate"]).properties(width=420, height=16 * len(r)))
+    if len(counties):
+        c = counties.melt(id_vars=["county"], value_vars=["pass", "warn", "fail"], var_name="status",
+                          value_name="n")
+        out["counties"] = _svg(alt.Chart(c).mark_bar().encode(
+            x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None),
+            color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "warn", "fail"],
+                                                        range=["#2e7d32", "#f9a825", "#c62828"])),
+        ).properties(width=420, height=max(40, 22 * counties.shape[0])))
+    if len(trend):
+        t = trend.copy()
+        t["finished_at"] = pd.to_datetime(t["finished_at"])
+        out["trend"] = _svg(alt.Chart(t).mark_line(point=True).encode(
+            x=alt.X("finished_at:T", title="run"), y=alt.Y("findings:Q", title="findings"),
+            color=alt.Color("severity:N")).properties(width=520, height=180))
+    return out
+
+
+def coverage_matrix(cov: pd.DataFrame) -> tuple[list[str], list[dict]]:
+    if cov.empty:
+        return [], []
+    types = sorted(cov["table_type"].unique())
+    rows = []
+    keys = ["county", "region_code", "department", "fiscal_year", "phase"]
+    for key, g in cov.groupby(keys, sort=True, dropna=False):
+        st = dict(zip(g["table_type"], g["status"]))
+        rows.append({**dict(zip(keys, key)), "cells": [st.get(t, "") for t in types]})
+    return types, rows
+
+
+def render(warehouse: Path, out: Path | None = None) -> Path:
+    con = connect_readonly(warehouse)
+    try:
+        docs = _df(con, "documents.sql")
+        cov = _df(con, "coverage.sql")
+        rules = _df(con, "rules.sql")
+        counties = _df(con, "counties.sql")
+        trend = _df(con, "trend.sql")
+        findings = _df(con, "findings.sql")
+        errors = _df(con, "ingest_errors.sql")
+        run = con.execute("SELECT run_id, finished_at, data_docs FROM dq.runs ORDER BY finished_at DESC LIMIT 1").fetchone()
+    finally:
+        con.close()
+    out = out or warehouse.parent / "dq" / "dashboard.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    types, matrix = coverage_matrix(cov)
+    data_docs = run[2] if run else None
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]))
+    page = env.get_template("dashboard.html.j2").render(
+        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), run=run, warehouse=str(warehouse),
+        docs=docs.to_dict("records"), types=types, matrix=matrix, rules=rules.to_dict("records"),
+        counties=counties.to_dict("records"), findings=findings.to_dict("records"),
+        errors=errors.to_dict("records"), charts=charts(rules, counties, trend), data_docs=data_docs,
+        n_findings=len(findings), fmt=_fmt)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return ""
+    return html.escape(str(v))
