@@ -125,6 +125,19 @@ def dq(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
         _print_rows([d[0] for d in cur.description], cur.fetchall(), fmt)
 
 
+@app.command()
+def forge(counties: int = typer.Option(3, "--counties"), years: int = typer.Option(2, "--years"),
+          out: Path = typer.Option(..., "--out"), departments: int = typer.Option(2, "--departments"),
+          seed: int = typer.Option(7, "--seed"), start_year: int = typer.Option(2021, "--start-year"),
+          fmt: str = typer.Option("pdf", "--format", help="pdf | txt")):
+    """Forge a synthetic multi-county, multi-year corpus that reconciles, with ground truth per document."""
+    from .forge import forge as run
+
+    paths = run(out, counties=counties, years=years, departments=departments, seed=seed, start_year=start_year,
+                fmt=fmt)
+    console.print(f"forged {len(paths)} documents (+ .truth.json each) in {out}", soft_wrap=True)
+
+
 @app.command("render-samples")
 def render_samples(seeds: Path = typer.Option(Path("../shared/seeds"), "--seeds"),
                    out: Path = typer.Option(RAW_DIR, "--out")):

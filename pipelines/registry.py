@@ -39,7 +39,7 @@ def M(name: str, *labels: str) -> Measure:
     return Measure(name, tuple(key(x) for x in (labels or (name,))))
 
 
-_FGB = (M("合计"), M("基本支出"), M("项目支出"))
+_FGB = (M("合计", "合计", "金额"), M("基本支出"), M("项目支出"))
 
 # Order matters: the first match wins, so the more specific titles come first.
 REGISTRY: tuple[TableType, ...] = (
@@ -59,13 +59,26 @@ REGISTRY: tuple[TableType, ...] = (
                                         "附属单位上缴收入", "其他收入")))),
     TableType("gpb_basic", "一般公共预算财政拨款基本支出表", "subject",
               (r"一般公共预算(财政拨款)?基本支出(预算)?表",), classification="economic", mandatory_budget=True,
-              measures=(M("合计"), M("人员经费"), M("公用经费")),
+              measures=(M("合计", "合计", "金额"), M("人员经费"), M("公用经费")),
+              components=(("合计", ("人员经费", "公用经费")),)),
+    TableType("gpb_admin_cost", "一般公共预算机关运行经费支出预算表", "subject",
+              (r"机关运行经费(支出)?(预算)?表",), classification="economic",
+              measures=(M("合计", "合计", "金额", "机关运行经费支出", "机关运行经费"),)),
+    # Jiangsu 公开表: 财政拨款 (一般公共预算 + 政府性基金) by function / basic expenditure by economic class
+    TableType("fiscal_basic", "财政拨款基本支出预算表", "subject",
+              (r"^(\d{4}年(度)?)?(部门)?财政拨款基本支出(预算)?表",), classification="economic",
+              measures=(M("合计", "合计", "金额"), M("人员经费"), M("公用经费")),
               components=(("合计", ("人员经费", "公用经费")),)),
     TableType("gpb_expenditure", "一般公共预算财政拨款支出表", "subject",
               (r"一般公共预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=True,
               measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
     TableType("gov_fund_expenditure", "政府性基金预算财政拨款支出表", "subject",
-              (r"政府(性)?基金预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=True,
+              (r"政府(性)?基金预算(财政拨款)?支出(预算)?表", r"财政拨款政府性基金(预算)?支出(预算)?表",
+               r"^政府性基金支出(预算)?表"),
+              classification="function", mandatory_budget=True,
+              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+    TableType("fiscal_expenditure", "财政拨款支出预算表", "subject",
+              (r"^(\d{4}年(度)?)?(部门)?财政拨款支出(预算)?表",), classification="function",
               measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
     TableType("soe_expenditure", "国有资本经营预算财政拨款支出表", "subject",
               (r"国有资本经营预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=False,
@@ -73,13 +86,21 @@ REGISTRY: tuple[TableType, ...] = (
     TableType("expenditure", "支出总表", "subject", (r"支出(预算)?总表", r"^部门支出表", r"公开表[三3]$"),
               classification="function", mandatory_budget=True,
               measures=(M("合计"), M("基本支出"), M("项目支出"), M("经营支出"), M("上解上级支出"),
-                        M("对附属单位补助支出")),
-              components=(("合计", ("基本支出", "项目支出", "经营支出", "上解上级支出", "对附属单位补助支出")),)),
+                        M("对附属单位补助支出"), M("单位预留机动经费"), M("结转下年资金")),
+              components=(("合计", ("基本支出", "项目支出", "经营支出", "上解上级支出", "对附属单位补助支出",
+                                    "单位预留机动经费", "结转下年资金")),)),
     TableType("three_public", "财政拨款“三公”经费支出表", "three_public", (r"三公\"?经费",), mandatory_budget=True,
-              measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算拨款"), M("国有资本经营预算财政拨款"))),
+              measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算拨款"), M("国有资本经营预算财政拨款"),
+                        # Jiangsu "三公"经费、会议费、培训费 table: one column per expense
+                        M("“三公”经费", '"三公"经费'), M("因公出国(境)费"), M("公务用车购置及运行维护费"),
+                        M("公务用车购置费"), M("公务用车运行维护费"), M("公务接待费"), M("会议费"), M("培训费")),
+              components=(("合计", ("“三公”经费", "会议费", "培训费")),
+                          ("“三公”经费", ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费")),
+                          ("公务用车购置及运行维护费", ("公务用车购置费", "公务用车运行维护费")))),
     TableType("perf_unit", "单位整体支出绩效目标表", "perf_unit", (r"整体支出绩效目标表",)),
     TableType("perf_project", "项目支出绩效目标表", "perf_project", (r"绩效目标表$",)),
-    TableType("procurement", "政府采购预算表", "procurement", (r"^部门政府采购预算(表)?$", r"政府采购(预算)?(情况)?表$")),
+    TableType("procurement", "政府采购预算表", "procurement",
+              (r"^部门政府采购预算(表)?$", r"政府采购(支出)?(预算)?(情况)?表$")),
     TableType("fixed_assets", "固定资产占用情况表", "fixed_assets", (r"固定资产占用情况表",)),
     TableType("org_units", "部门机构设置情况", "org_units", (r"^部门机构设置情况$",)),
 )
@@ -87,12 +108,19 @@ REGISTRY: tuple[TableType, ...] = (
 BY_TYPE = {t.type: t for t in REGISTRY}
 
 # A title line is short and ends like a table title; narrative sentences that
-# merely mention a table ("具体内容见下表。") must not open one.
+# merely mention a table ("具体内容见下表。") must not open one.  A trailing
+# qualifier in brackets ("(功能科目)", "(经济科目)", "(一般公共预算)") is part
+# of the title.
 _TITLE_TAIL = re.compile(r"(表|表格|情况|政府采购预算)$")
+_TITLE_QUALIFIER = re.compile(r"[(（][^()（）]{1,12}[)）]$")
+# table-number labels that sit next to a title: "公开表一", "表十二", "公开01表", "附表3"
+TABLE_NUMBER = re.compile(r"^(公开|附)?表[一二三四五六七八九十\d]{1,3}$|^公开\d{1,2}表$")
 
 
 def classify_title(text: str) -> TableType | None:
     k = key(text)
+    if k and not TABLE_NUMBER.match(k):
+        k = _TITLE_QUALIFIER.sub("", k)
     if not k or len(k) > 120 or not _TITLE_TAIL.search(k) or "。" in k:
         return None
     for t in REGISTRY:

@@ -6,6 +6,19 @@ title-block metadata lines, "空表列示" declarations, notes, the goal text of
 performance tables and the narrative text outside tables.  Rows that arrive
 with no open table form an ``unclassified`` table named after the text line
 before them: kept and reported, never dropped.
+
+Published PDFs (the Jiangsu 公开表 sets) add three things handled here:
+
+* the title block is several text lines: the title, a table number
+  ("公开表一", "表一", "公开01表") before or after it, "部门:" with the
+  department on the same or the next line, "单位:万元"; all of it is
+  metadata of the table the title opened, and a page number between
+  pages ("8", "- 8 -") is neither text nor a table boundary;
+* a title wrapped over two lines ("…支出预算" + "表") is rejoined;
+* a table continued on the next page is one table: rows that follow on a
+  later page (with no new title, or under a repeated identical title) are
+  appended, and header rows repeated at the top of the continuation are
+  dropped.
 """
 from __future__ import annotations
 
@@ -13,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from .blocks import Block, Src
-from .registry import TableType, classify_title
+from .registry import TABLE_NUMBER, TableType, classify_title
 from .text import key
 
 _META = (
@@ -23,7 +36,12 @@ _META = (
     re.compile(r"^截止时间[:：]"),
     re.compile(r"^[(（]\s*\d{4}\s*年度?\s*[)）]$"),  # "(2024 年度)"
     re.compile(r"^编制(单位|部门)[:：]"),
+    re.compile(r"^部门(名称)?[:：]"),  # "部门:中共江苏省委办公厅", "部门名称:…", a bare "部门:"
+    TABLE_NUMBER,
 )
+_PAGE_NO = re.compile(r"^(-\s*)?\d{1,3}(\s*-)?$|^第\d{1,3}页(共\d+页)?$")
+_DECLARED_EMPTY = re.compile(r"空表列示|本(部门|单位)无(相关|该|此)|我(单位|部门)无|^[(（]?无.{0,16}(支出|收入|项目|安排)[)）]?$")
+_TOC_ENTRY = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _YEAR_LINE = re.compile(r"^[(（]\s*(\d{4})\s*年度?\s*[)）]$")
 
 
@@ -74,26 +92,81 @@ def _has_indicator_header(t: Table) -> bool:
     return any("一级指标" in b.cells or "三级指标" in b.cells for b in t.rows)
 
 
+def _is_page_number(b: Block) -> bool:
+    return b.kind == "text" and b.src.page is not None and bool(_PAGE_NO.match(key(b.cells[0])))
+
+
+def _join_wrapped_titles(blocks: list[Block]) -> list[Block]:
+    """'“三公”经费、会议费、培训费支出预算' + '表' -> one title line."""
+    out: list[Block] = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        if (prev is not None and b.kind == "text" and prev.kind == "text" and b.cells and prev.cells
+                and len(key(b.cells[0])) <= 3 and classify_title(prev.cells[0]) is None
+                and classify_title(prev.cells[0] + b.cells[0]) is not None):
+            out[-1] = Block("text", [prev.cells[0] + b.cells[0]], prev.srcs)
+            continue
+        out.append(b)
+    return out
+
+
+def _same_header(a: Block, b: Block) -> bool:
+    ka = [key(c) for c in a.cells]
+    kb = [key(c) for c in b.cells]
+    return any(ka) and ka == kb
+
+
 def segment(blocks: list[Block]) -> Segmented:
     tables: list[Table] = []
     narrative: list[Block] = []
     years: list[str] = []
     cur: Table | None = None
-    last_text: Block | None = None
+    since_rows: list[Block] = []  # narrative text lines since the last row (the block above a table)
+    dept_label_open = False  # a bare "部门:" line: the department follows on the next line
+    repeat_check: tuple[Table, int] | None = None  # continuation page: compare rows with the header rows
+
+    def retire_toc():
+        # a title with nothing under it that is numbered like a list entry
+        # ("一、收支预算总表") is a table-of-contents line, not a table
+        if tables:
+            t = tables[-1]
+            if (not t.rows and not t.meta and not t.notes and not t.declared_empty
+                    and _TOC_ENTRY.match(key(t.title))):
+                tables.pop()
+                blk = Block("text", [t.title], [t.title_src])
+                narrative.append(blk)
+                since_rows.append(blk)
 
     def open_table(ttype: TableType | None, title: Block) -> Table:
+        retire_toc()
         t = Table(len(tables) + 1, ttype, title.cells[0] if title.cells else "", title.src)
         tables.append(t)
         return t
 
+    def last_row_page(t: Table | None) -> int | None:
+        if t is None or not t.rows:
+            return None
+        return t.rows[-1].src.page
+
+    blocks = _join_wrapped_titles(blocks)
     for b in blocks:
         if b.kind == "text":
             txt = b.cells[0]
-            m = _YEAR_LINE.match(key(txt))
+            k = key(txt)
+            if _is_page_number(b):
+                continue  # a page number is no text and no table boundary
+            m = _YEAR_LINE.match(k)
             if m:
                 years.append(m.group(1))
+            if cur is not None and dept_label_open and (not cur.rows or repeat_check is not None) \
+                    and len(k) <= 40 and "。" not in k:
+                if not cur.rows:
+                    cur.meta.append(b)  # the department's name under a bare "部门:"
+                dept_label_open = False
+                continue
+            dept_label_open = False
             tt = classify_title(txt)
-            if "空表列示" in txt:
+            if "空表列示" in txt or (cur is not None and len(k) <= 60 and _DECLARED_EMPTY.search(k)):
                 # the declaration belongs to the table it follows
                 target = cur or (tables[-1] if tables else None)
                 if target is not None:
@@ -103,13 +176,24 @@ def segment(blocks: list[Block]) -> Segmented:
                     narrative.append(b)
                 continue
             if tt is not None:
+                prev = cur or (tables[-1] if tables else None)
+                if (prev is not None and prev.ttype is tt and key(prev.title) == k and prev.rows
+                        and b.src.page is not None and last_row_page(prev) is not None
+                        and b.src.page > last_row_page(prev)):
+                    # the same title repeated on the next page: the table continues
+                    cur = prev
+                    repeat_check = (cur, 0)
+                    continue
                 cur = open_table(tt, b)
+                repeat_check = None
                 continue
             if cur is not None:
-                if is_meta(txt) and not _body_started(cur):
-                    cur.meta.append(b)
+                if is_meta(txt) and (not _body_started(cur) or repeat_check is not None):
+                    if not _body_started(cur):
+                        cur.meta.append(b)
+                    dept_label_open = bool(re.fullmatch(r"部门(名称)?[:：]", k))
                     continue
-                if key(txt).startswith("注"):
+                if k.startswith("注"):
                     cur.notes.append(b)
                     continue
                 if cur.kind in ("perf_project", "perf_unit") and not _has_indicator_header(cur) and cur.rows:
@@ -117,20 +201,44 @@ def segment(blocks: list[Block]) -> Segmented:
                     continue
                 cur = None
             narrative.append(b)
-            last_text = b
+            since_rows.append(b)
             continue
         # a row
         if b.is_blank() and cur is None:
             continue
+        if cur is not None and cur.rows and b.src.page is not None and last_row_page(cur) is not None \
+                and b.src.page > last_row_page(cur) and repeat_check is None:
+            repeat_check = (cur, 0)  # first row of a continuation page
+        if repeat_check is not None and cur is repeat_check[0]:
+            t, i = repeat_check
+            if i < min(3, len(t.rows)) and _same_header(t.rows[i], b):
+                repeat_check = (t, i + 1)
+                continue  # a header row repeated on the continuation page
+            repeat_check = None
         if cur is None:
-            title = last_text or Block("text", [""], [b.src])
-            if narrative and narrative[-1] is last_text:
-                narrative.pop()  # the line before the rows is their title
-            cur = open_table(None, title)
+            # rows with no open table: their title is the nearest text line above
+            # them that is not a title-block metadata line ("单位:万元", "部门:…")
+            meta: list[Block] = []
+            title = None
+            for tb in reversed(since_rows[-4:]):
+                if is_meta(tb.cells[0]) and title is None:
+                    meta.insert(0, tb)
+                    continue
+                title = tb
+                break
+            if title is None:
+                title = meta.pop() if meta else Block("text", [""], [b.src])
+            taken = {id(x) for x in [title, *meta]}
+            while narrative and id(narrative[-1]) in taken:
+                narrative.pop()  # the title block moves from the narrative to the table
+            cur = open_table(classify_title(title.cells[0]) if title.cells[0] else None, title)
+            cur.meta.extend(meta)
+        since_rows.clear()
         if not _body_started(cur) and all(is_meta(c) for c in b.cells if c) and not b.is_blank():
             cur.meta.append(b)
             continue
         cur.rows.append(b)
+    retire_toc()
     return Segmented(tables, narrative, years)
 
 

@@ -165,6 +165,7 @@ def _to_display(rot: int, w: float, h: float, x: float, y: float) -> tuple[float
 def _page_chars(page, textpage, rot: int) -> list[_Char]:
     l, b, r, t = page.get_mediabox()
     w, h = r - l, t - b
+    pw, ph = (h, w) if rot in (90, 270) else (w, h)
     raw_tp = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw_tp)
     rect = pdfium_c.FS_RECTF()
@@ -180,7 +181,11 @@ def _page_chars(page, textpage, rot: int) -> list[_Char]:
             continue
         xa, ya = _to_display(rot, w, h, rect.left - l, rect.bottom - b)
         xb, yb = _to_display(rot, w, h, rect.right - l, rect.top - b)
-        out.append(_Char(chr(u), min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)))
+        c = _Char(chr(u), min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+        cx, cy = (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2
+        if not (0 <= cx <= pw and 0 <= cy <= ph):
+            continue  # drawn outside the page: invisible (e.g. spreadsheet exports' off-page rows)
+        out.append(c)
     return out
 
 

