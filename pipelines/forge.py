@@ -314,7 +314,8 @@ def pick_counties(rng: random.Random, n: int, year: int = 2022) -> list[dict]:
 
 
 def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, seed: int = 7,
-          start_year: int = 2021, fmt: str = "pdf") -> list[Path]:
+          start_year: int = 2021, fmt: str = "pdf", finals: bool = False) -> list[Path]:
+    """``finals``: also forge each budget's final accounts (部门决算, 'hebei' template family only)."""
     from .pdfgen import render_blocks
 
     rng = random.Random(seed)
@@ -336,4 +337,145 @@ def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, se
                 (out / f"{stem}.truth.json").write_text(
                     json.dumps(truth_of(b, path.name), ensure_ascii=False, indent=1), encoding="utf-8")
                 written.append(path)
+                if finals and family == "hebei":
+                    fin = forge_final(rng, b)
+                    fstem = stem.replace("_budget", "_final")
+                    fblocks = final_blocks(fin)
+                    fpath = out / f"{fstem}.{fmt}"
+                    if fmt == "pdf":
+                        render_blocks(fblocks, fpath)
+                    else:
+                        fpath.write_text(blocks_to_cells_text(fblocks), encoding="utf-8")
+                    (out / f"{fstem}.truth.json").write_text(json.dumps(
+                        truth_of_final(fin, fpath.name, path.name), ensure_ascii=False, indent=1), encoding="utf-8")
+                    written.append(fpath)
     return written
+
+
+# ------------------------------------------------------------------ final accounts (部门决算)
+@dataclass
+class ForgedFinal:
+    budget: ForgedBudget
+    actual: dict  # 项 code -> {"基本支出": D, "项目支出": D}
+    economic: dict  # 款 code -> (人员经费, 公用经费)
+    three_public: dict  # item -> (预算数, 决算数)
+
+    def subject_rows(self):
+        acc: dict[str, list[Decimal]] = {}
+        for code, v in self.actual.items():
+            for c in (code[:3], code[:5], code):
+                a = acc.setdefault(c, [Decimal(0)] * 2)
+                a[0] += v["基本支出"]
+                a[1] += v["项目支出"]
+        return [(c, FUNCTION[c], acc[c][0] + acc[c][1], acc[c][0], acc[c][1]) for c in sorted(acc)]
+
+
+def forge_final(rng: random.Random, b: ForgedBudget) -> ForgedFinal:
+    """The year's final accounts: spending below or at budget, with a realistic spread."""
+    q = Q
+    actual = {}
+    for code, v in b.lines.items():
+        fb = (v["基本支出"] * Decimal(str(rng.uniform(0.9, 1.0)))).quantize(q, rounding=ROUND_HALF_UP)
+        fp = (v["项目支出"] * Decimal(str(rng.uniform(0.55, 1.0)))).quantize(q, rounding=ROUND_HALF_UP)
+        actual[code] = {"基本支出": fb, "项目支出": fp}
+    basic = sum(v["基本支出"] for v in actual.values())
+    pers = (basic * Decimal("0.9")).quantize(q)
+    econ = {}
+    for c, amt in zip(PERSONNEL, _split(pers, len(PERSONNEL), rng, q)):
+        econ[c] = (amt, Decimal(0))
+    for c, amt in zip(PUBLIC, _split(basic - pers, len(PUBLIC), rng, q)):
+        econ[c] = (Decimal(0), amt)
+    car_b, rec_b = _d(rng.uniform(2, 12)), _d(rng.uniform(0.5, 3))
+    three = {"因公出国(境)费": (Decimal(0), Decimal(0)),
+             "公务用车运行维护费": (car_b, (car_b * Decimal(str(rng.uniform(0.7, 1.0)))).quantize(q)),
+             "公务接待费": (rec_b, (rec_b * Decimal(str(rng.uniform(0.5, 1.0)))).quantize(q))}
+    return ForgedFinal(b, actual, econ, three)
+
+
+def final_blocks(f: ForgedFinal) -> list[Block]:
+    b = f.budget
+    fmt = lambda d: "" if d == 0 else f"{d:.2f}"  # noqa: E731
+    head = [_R(f"{b.dept_code}{b.department}", f"决算年度：{b.year}", "单位：万元")]
+    rows = f.subject_rows()
+    lei = [r for r in rows if len(r[0]) == 3]
+    spent = sum(r[2] for r in lei)
+    basic = sum(r[3] for r in lei)
+    proj = sum(r[4] for r in lei)
+    total_b, _, _, carry_in = b.totals()
+    income = total_b - carry_in
+    carry_out = income + carry_in - spent
+    out: list[Block] = []
+    # 收入支出决算总表
+    out += [_T("收入支出决算总表"), *head, _R("序号", "收入", "", "支出", ""), _R("", "项目", "决算数", "项目", "决算数"),
+            _R("栏次", "1", "2", "3", "4"),
+            _R(1, "一、一般公共预算财政拨款收入", fmt(income), f"一、{lei[0][1]}", fmt(lei[0][2]))]
+    for i, r in enumerate(lei[1:], 2):
+        out.append(_R(i, "", "", f"{CN_NUM[i - 1]}、{r[1]}", fmt(r[2])))
+    n = len(lei) + 1
+    out += [_R(n, "本年收入合计", fmt(income), "本年支出合计", fmt(spent)),
+            _R(n + 1, "年初结转和结余", fmt(carry_in), "结余分配", ""),
+            _R(n + 2, "", "", "年末结转和结余", fmt(carry_out)),
+            _R(n + 3, "收入总计", fmt(income + carry_in), "支出总计", fmt(spent + carry_out))]
+    # 支出决算表
+    out += [_T("支出决算表"), *head, _R("序号", "功能分类科目", "本年支出合计", "基本支出", "项目支出"),
+            _R("", "科目编码", "科目名称"), _R("栏次", "1", "2", "3", "4", "5"),
+            _R(1, "", "合计", fmt(spent), fmt(basic), fmt(proj))]
+    for i, r in enumerate(rows, 2):
+        out.append(_R(i, r[0], r[1], fmt(r[2]), fmt(r[3]), fmt(r[4])))
+    # 一般公共预算财政拨款支出决算表: budget against final, 完成预算%
+    bud = {r[0]: r[2] for r in b.subject_rows()}
+    out += [_T("一般公共预算财政拨款支出决算表"), *head,
+            _R("序号", "功能分类科目", "年初预算数", "决算数", "完成预算%"),
+            _R("", "科目编码", "科目名称"), _R("栏次", "1", "2", "3", "4", "5"),
+            _R(1, "", "合计", fmt(total_b), fmt(spent), _pct(spent, total_b))]
+    for i, r in enumerate(rows, 2):
+        out.append(_R(i, r[0], r[1], fmt(bud[r[0]]), fmt(r[2]), _pct(r[2], bud[r[0]])))
+    # 一般公共预算财政拨款基本支出决算表
+    out += [_T("一般公共预算财政拨款基本支出决算表"), *head, _R("序号", "经济分类科目", "决算数"),
+            _R("科目编码", "科目名称", "合计", "人员经费", "公用经费"), _R("栏次", "1", "2", "3", "4", "5")]
+    pers = sum(v[0] for v in f.economic.values())
+    pub = sum(v[1] for v in f.economic.values())
+    out.append(_R(1, "", "合计", fmt(pers + pub), fmt(pers), fmt(pub)))
+    groups: dict[str, list] = {}
+    for c, (pe, pu) in f.economic.items():
+        groups.setdefault(c[:3], []).append((c, pe, pu))
+    i = 2
+    for g in sorted(groups):
+        gp, gu = sum(x[1] for x in groups[g]), sum(x[2] for x in groups[g])
+        out.append(_R(i, g, ECONOMIC[g], fmt(gp + gu), fmt(gp), fmt(gu)))
+        i += 1
+        for c, pe, pu in groups[g]:
+            out.append(_R(i, c, ECONOMIC[c], fmt(pe + pu), fmt(pe), fmt(pu)))
+            i += 1
+    # “三公”经费支出决算表
+    tb = sum(v[0] for v in f.three_public.values())
+    tf = sum(v[1] for v in f.three_public.values())
+    out += [_T("财政拨款“三公”经费支出决算表"), *head, _R("序号", "项目", "预算数", "决算数"), _R("栏次", "1", "2", "3"),
+            _R(1, "合计", fmt(tb), fmt(tf))]
+    for i, (k, (vb, vf)) in enumerate(f.three_public.items(), 2):
+        out.append(_R(i, k, fmt(vb), fmt(vf)))
+    out += [_T("政府性基金预算财政拨款收入支出决算表"), *head, _R("序号", "项目", "合计"), _R("栏次", "1", "2"),
+            _T("注：本单位无政府性基金预算财政拨款收入支出，空表列示。"),
+            _T(f"{b.department}{b.year}年度部门决算说明"),
+            _T(f"本年支出合计{spent:.2f}万元，其中基本支出{basic:.2f}万元，项目支出{proj:.2f}万元。")]
+    return out
+
+
+def _pct(a: Decimal, b: Decimal) -> str:
+    if not b:
+        return ""
+    return str((a / b * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def truth_of_final(f: ForgedFinal, source: str, budget_source: str) -> dict:
+    bud = {r[0]: r for r in f.budget.subject_rows()}
+    execution = []
+    for code, name, t, ba, pr in f.subject_rows():
+        for m, v, bv in (("合计", t, bud[code][2]), ("基本支出", ba, bud[code][3]), ("项目支出", pr, bud[code][4])):
+            execution.append({"subject_code": code, "measure": m, "budget_wan": str(bv), "final_wan": str(v),
+                              "execution_rate": str((v / bv).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+                              if bv else None})
+    b = f.budget
+    return {"source": source, "budget_source": budget_source, "county": b.county, "region_code": b.region_code,
+            "department": b.department, "department_code": b.dept_code, "fiscal_year": b.year, "phase": "final",
+            "execution": execution}

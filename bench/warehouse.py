@@ -1,0 +1,168 @@
+"""Warehouse benchmark (make bench): build from staged Parquet at >= 10 million fact rows, analyst queries,
+and incremental refresh — ratios measured in one run against baselines measured in the same run.
+
+  build ratio      = warehouse build (load + dimensions + marts, no checks) ÷ DuckDB scanning the same Parquet
+  queries          = seconds for three analyst queries on that warehouse
+  incremental      = refresh with nothing new ÷ full refresh, and with one new document, on a forged corpus
+  peak memory      = max RSS of each stage, each run in its own process
+
+Usage: python bench/warehouse.py [--rows 10000000] [--docs 2000] [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def stage_synthetic(staging: Path, rows: int, docs: int) -> list[Path]:
+    """Staged documents in the pipeline's own layout (document.json + budget.parquet + tables.parquet per
+    document), with realistic subject codes and exact DECIMAL amounts, generated inside DuckDB."""
+    import duckdb
+
+    staging.mkdir(parents=True, exist_ok=True)
+    per_doc = rows // docs
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    tmp = staging / "_parts"
+    con.execute("""
+        COPY (
+            SELECT printf('%016x', d) AS document_id, 1 + (i % 6) AS table_seq,
+                   ['revenue', 'expenditure', 'gpb_expenditure', 'gpb_basic', 'income_expense_summary',
+                    'fiscal_summary'][1 + (i % 6)] AS table_type,
+                   CASE WHEN i % 6 = 3 THEN 'economic' ELSE 'function' END AS classification,
+                   CAST(200 + (i // 6) % 30 AS VARCHAR) || lpad(CAST((i // 180) % 20 AS VARCHAR), 2, '0')
+                       || lpad(CAST((i // 3600) % 10 AS VARCHAR), 2, '0') AS subject_code,
+                   '科目' || CAST(i % 997 AS VARCHAR) AS subject_name, '项' AS subject_level,
+                   NULL::VARCHAR AS side, NULL::VARCHAR AS parent_item,
+                   ['合计', '基本支出', '项目支出'][1 + (i % 3)] AS measure,
+                   CAST(round(random() * 10000, 2) AS DECIMAL(20, 6)) AS amount,
+                   '' AS amount_text, 2 AS decimals, '万元' AS unit, i AS row_idx, 3 AS col_idx,
+                   1 + i // 40 AS page, NULL::INTEGER AS line, 'p1' AS src_ref
+            FROM range($docs) t(d), range($per_doc) s(i)
+        ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
+    """, {"docs": docs, "per_doc": per_doc, "tmp": str(tmp)})
+    dirs = []
+    for part in sorted(tmp.iterdir()):
+        doc = part.name.split("=", 1)[1]
+        d = staging / f"{doc}-vbench"
+        d.mkdir(exist_ok=True)
+        files = sorted(part.glob("*.parquet"))
+        # one file per document, as the extractor writes it
+        con.execute("COPY (SELECT ?::VARCHAR AS document_id, * FROM read_parquet(?)) TO ? (FORMAT parquet)",
+                    [doc, [str(f) for f in files], str(d / "budget.parquet")])
+        (d / "document.json").write_text(json.dumps({
+            "document_id": doc, "source_path": f"bench/{doc}.pdf", "sha256": doc * 4, "bytes": 1, "file_type": "pdf",
+            "parser_version": "bench", "status": "loaded", "error_kind": None, "error": None, "hint": None,
+            "region_code": f"{110101 + int(doc, 16) % 2800}", "county": f"县{int(doc, 16) % 2800}",
+            "department": f"部门{int(doc, 16) % 60}", "department_code": "001",
+            "fiscal_year": 2019 + int(doc, 16) % 5, "phase": "budget", "pages": 10, "n_tables": 6, "unit": "万元",
+            "seconds": 0.1}), encoding="utf-8")
+        dirs.append(d)
+    shutil.rmtree(tmp)
+    return dirs
+
+
+def child(stage: str, args: dict) -> dict:
+    """Run one stage in a fresh process; report seconds and peak RSS."""
+    code = f"import json,sys; sys.path.insert(0, {str(ROOT)!r}); from bench.warehouse import _stage; " \
+           f"print(json.dumps(_stage({stage!r}, json.loads(sys.argv[1]))))"
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True, check=True)
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    return res
+
+
+def _stage(stage: str, a: dict) -> dict:
+    import duckdb
+
+    t0 = time.perf_counter()
+    extra = {}
+    if stage == "scan":
+        con = duckdb.connect()
+        files = [str(Path(d) / "budget.parquet") for d in a["dirs"]]
+        n, s = con.execute("SELECT count(*), sum(amount) FROM read_parquet(?)", [files]).fetchone()
+        extra = {"rows": n}
+    elif stage == "build":
+        from pipelines.warehouse import build
+
+        stats = build([Path(d) for d in a["dirs"]], Path(a["warehouse"]), checks=False)
+        extra = {"rows": stats["budget_facts"]}
+    elif stage == "queries":
+        from pipelines.sqlfiles import sql_text
+
+        con = duckdb.connect(a["warehouse"], read_only=True)
+        for q in ("rollup_by_lei.sql", "yoy_by_department.sql", "top_project_growth.sql"):
+            t = time.perf_counter()
+            con.execute(sql_text(q, "bench"), {"year": 2021}).fetchall()
+            extra[q] = round(time.perf_counter() - t, 3)
+    elif stage == "refresh":
+        from pipelines.refresh import refresh
+
+        refresh(Path(a["raw"]), Path(a["warehouse"]))
+    return {"seconds": round(time.perf_counter() - t0, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), **extra}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--forged-docs", type=int, default=12)
+    ap.add_argument("--keep", type=Path)
+    a = ap.parse_args()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="cnbudget-bench-"))
+    print(f"machine: {os.cpu_count()} cores; work dir {work}")
+    t = time.perf_counter()
+    dirs = stage_synthetic(work / "staging", a.rows, a.docs)
+    print(f"staged {len(dirs)} synthetic documents in {time.perf_counter() - t:.1f}s")
+    dl = [str(d) for d in dirs]
+    wh = str(work / "wh" / "budget.duckdb")
+    (work / "wh").mkdir(exist_ok=True)
+    scan = child("scan", {"dirs": dl})
+    build = child("build", {"dirs": dl, "warehouse": wh})
+    q = child("queries", {"warehouse": wh})
+    print(f"\n== warehouse build at {build['rows']:,} fact rows")
+    print(f"scan Parquet     {scan['seconds']:8.2f} s   peak {scan['peak_rss_mb']:8.1f} MB")
+    print(f"build (no checks){build['seconds']:8.2f} s   peak {build['peak_rss_mb']:8.1f} MB")
+    print(f"ratio build/scan {build['seconds'] / scan['seconds']:8.2f}   (target <= 3)")
+    print(f"peak memory of the build: {build['peak_rss_mb'] / 1024:.2f} GiB (target < 4)")
+    print("\n== analyst queries (target < 1 s each)")
+    for k, v in q.items():
+        if k.endswith(".sql"):
+            print(f"{k:28s} {v:6.3f} s")
+
+    # incremental refresh on a forged corpus, through the real refresh
+    from pipelines.forge import forge
+
+    raw = work / "forged"
+    forge(raw, counties=max(1, a.forged_docs // 4), years=2, departments=2)
+    for t_ in raw.glob("*.truth.json"):
+        t_.unlink()
+    extra_doc = sorted(raw.glob("*.pdf"))[-1]
+    held = work / extra_doc.name
+    shutil.move(extra_doc, held)
+    fwh = str(work / "fwh" / "budget.duckdb")
+    full = child("refresh", {"raw": str(raw), "warehouse": fwh})
+    nothing = child("refresh", {"raw": str(raw), "warehouse": fwh})
+    shutil.move(held, raw / held.name)
+    one = child("refresh", {"raw": str(raw), "warehouse": fwh})
+    print(f"\n== incremental refresh ({len(list(raw.glob('*.pdf')))} forged PDFs)")
+    print(f"full refresh          {full['seconds']:8.2f} s   peak {full['peak_rss_mb']:8.1f} MB")
+    print(f"nothing new           {nothing['seconds']:8.2f} s   ratio {nothing['seconds'] / full['seconds']:.3f} (target <= 0.05)")
+    print(f"one new document      {one['seconds']:8.2f} s   ratio {one['seconds'] / full['seconds']:.3f}")
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
