@@ -12,8 +12,10 @@ duckdb-engine — GX issues 10738 and 11579 — hence the frames.)
 """
 from __future__ import annotations
 
+import csv
 import json
 import logging
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -67,6 +69,14 @@ def register_references(con: duckdb.DuckDBPyConnection):
     con.execute("CREATE OR REPLACE TABLE core.ref_mandatory_table (table_type VARCHAR, name_zh VARCHAR)")
     con.executemany("INSERT INTO core.ref_mandatory_table VALUES (?, ?)",
                     [(t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_BUDGET_TABLES])
+    crosswalk = Path(os.environ.get("CNBUDGET_SUBJECT_CROSSWALK", Path(__file__).with_name("subject_crosswalk.csv")))
+    con.execute("CREATE OR REPLACE TABLE core.ref_subject_crosswalk (fiscal_year INTEGER, final_code VARCHAR, "
+                "budget_code VARCHAR, note VARCHAR)")
+    with open(crosswalk, encoding="utf-8") as fh:
+        xs = [(int(r["fiscal_year"]), r["final_code"], r["budget_code"], r.get("note")) for r in csv.DictReader(fh)
+              if r["fiscal_year"] and not r["fiscal_year"].startswith("#")]
+    if xs:
+        con.executemany("INSERT INTO core.ref_subject_crosswalk VALUES (?, ?, ?, ?)", xs)
     con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
                 "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR)")
     figs = con.execute("SELECT document_id, seq, label FROM core.fact_narrative_figure").fetchall()
@@ -82,26 +92,19 @@ def register_references(con: duckdb.DuckDBPyConnection):
 
 
 def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule]) -> pd.DataFrame:
+    """Every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB."""
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
     frames = []
     for sql_file in sorted({r.sql for r in rules.values()}):
-        df = con.execute(sql_text(Path(sql_file).name, "checks")).df()
-        for c in COLUMNS:
-            if c not in df.columns:
-                df[c] = None
-        frames.append(df[COLUMNS])
+        # each rule file is one SELECT producing the columns of COLUMNS; it becomes a temp view that
+        # instances.sql reads (composition of SQL files, no values in the text)
+        con.execute("CREATE OR REPLACE TEMP VIEW check_instances AS " + sql_text(Path(sql_file).name, "checks"))
+        frames.append(con.execute(sql_text("instances.sql", "checks_io")).df())
+    con.execute("DROP VIEW IF EXISTS check_instances")
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     unknown = set(df["rule"]) - set(rules)
     if unknown:
         raise RuntimeError(f"check SQL emitted rules with no expectation: {sorted(unknown)}")
-    for c in ("expected", "actual", "tolerance"):
-        df[c] = df[c].astype(object)
-    diff = [(a - e) if a is not None and e is not None and not pd.isna(a) and not pd.isna(e) else None
-            for a, e in zip(df["actual"], df["expected"])]
-    df["difference"] = diff
-    # exact Decimal arithmetic, handed to GX as float only for the comparison with 0
-    df["excess"] = [float(abs(d) - t) if d is not None and t is not None and not pd.isna(t) else None
-                    for d, t in zip(diff, df["tolerance"])]
     df["passed"] = df["passed"].astype("boolean")
     df["check_id"] = [f"c{i}" for i in range(len(df))]
     df["family"] = df["rule"].map(lambda r: rules[r].family)
@@ -165,7 +168,6 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     run_id = run_id or uuid.uuid4().hex[:12]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rules = load_rules()
-    register_references(con)
     df = compute_instances(con, rules)
     failed, per_rule, docs = validate_with_gx(df, rules, gx_root)
     f = df[df["check_id"].isin(failed)].copy()

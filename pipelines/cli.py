@@ -25,6 +25,7 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     import logging
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    from .refresh import StagingError
     from .refresh import refresh as run
     from .warehouse import RefreshBusy
 
@@ -43,6 +44,9 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
         except FileNotFoundError as e:
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(2)
+        except StagingError as e:
+            err.print(f"[red]stopped, the warehouse is unchanged:[/red] {e.strerror or e}")
+            raise typer.Exit(4)
     t = Table(title=f"cnbudget refresh — {stats['warehouse']}", show_header=False)
     t.add_row("documents loaded", str(stats["documents"]))
     t.add_row("extracted / cached", f"{stats['extracted']} / {stats['cached']}")

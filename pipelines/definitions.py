@@ -32,23 +32,34 @@ def raw_documents(context: dg.AssetExecutionContext, config: RefreshConfig) -> l
           description="Extract (text exports, PDF via camelot) and normalise each document into staged Parquet; "
                       "documents already staged with the same content and parser version are skipped.")
 def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, raw_documents: list[dict]) -> list[str]:
-    from .extract import Discovered, extract_one, staged_path
-    from .refresh import load_manifest
+    from .extract import Discovered, staged_path
+    from .refresh import extract_all, outside_raw, read_manifest
+    from .warehouse import refresh_lock
 
-    staging = staging_dir(Path(config.warehouse))
-    staging.mkdir(parents=True, exist_ok=True)
-    manifest = load_manifest(Path(config.raw_dir))
-    seen, out, counts = set(), [], {"extracted": 0, "cached": 0, "error": 0}
+    wh = Path(config.warehouse)
+    staging = staging_dir(wh)
+    manifest, problems = read_manifest(Path(config.raw_dir))
+    for p in problems:
+        context.log.warning(f"{p['source_path']}: {p['error']}")
+    seen, docs = set(), []
     for r in raw_documents:
         d = Discovered(Path(r["path"]), r["sha256"], r["size"], r["file_type"])
         if d.sha256 in seen or d.path.name == "manifest.json":
             continue
         seen.add(d.sha256)
-        res = extract_one(d, staging, manifest.get(str(d.path.resolve())), force=config.force)
+        docs.append(d)
+    docs, outside = outside_raw(docs, Path(config.raw_dir))
+    for p in outside:
+        context.log.warning(f"{p['source_path']}: {p['error']}")
+    # each document in a child process under the limits of pipelines/limits.py (CNBUDGET_* variables)
+    with refresh_lock(wh):
+        results = extract_all(docs, staging, manifest, force=config.force)
+    counts = {"extracted": 0, "cached": 0, "error": 0}
+    for d, res in zip(docs, results):
         counts[res["status"]] += 1
         if res["status"] == "error":
             context.log.warning(f"could not read {d.path}: {res['error']}")
-        out.append(str(staged_path(staging, d)))
+    out = [str(staged_path(staging, d)) for d in docs]
     context.add_output_metadata(counts)
     return out
 

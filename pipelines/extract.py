@@ -26,7 +26,7 @@ from .segment import Segmented, segment
 from .text import key
 
 SUPPORTED = {".txt": "text", ".pdf": "pdf"}
-_PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "registry.py", "targets.py", "narrative.py",
+_PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "headers.py", "registry.py", "targets.py", "narrative.py",
                    "narrative_map.csv", "extract.py", "regions.py", "readers/text_export.py", "readers/pdf.py")
 
 
@@ -110,6 +110,19 @@ def read_document(d: Discovered):
 
 
 _DEPT_CODE = re.compile(r"^(\d{3,})\s*(\S.*)$")
+_DEPT_LABEL = re.compile(r"^部门(名称)?[:：](.*)$")
+_DEPT_SUFFIX = r"(?:办公厅|办公室|委员会|常委会|厅|局|委|院|会|办|署|中心|部|所|站|队|馆|社|校)"
+_DEPT_IN_TITLE = re.compile(rf"^(?:第.部分)?((?:(?!部分)[^\s、,，。:：()（）\d]){{2,30}}?{_DEPT_SUFFIX})(?:部门)?(20\d{{2}})年")
+# party-organ prefixes: the same department is published as 中国共产党江苏省委员会办公厅,
+# 中共江苏省委办公厅 and 江苏省委办公厅
+_DEPT_ALIASES = ((re.compile(r"^中国共产党(.+?)委员会"), r"\1委"), (re.compile(r"^中共(?=.{2,}[省市县区]委)"), ""))
+
+
+def canonical_department(name: str) -> str:
+    k = key(name)
+    for pat, rep in _DEPT_ALIASES:
+        k = pat.sub(rep, k)
+    return k
 _DEPT_TRAIL_CODE = re.compile(r"^(\D+?)\s*(\d{3,})$")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 
@@ -120,8 +133,22 @@ def document_metadata(seg: Segmented, d: Discovered, override: dict | None = Non
     dept = dept_code = None
     year = None
     problems: list[str] = []
+    label_depts: list[str] = []
     for t in seg.tables:
-        for m in t.meta_texts():
+        texts = t.meta_texts()
+        for n, m in enumerate(texts):
+            mm = _DEPT_LABEL.match(key(m))
+            if mm:
+                # "部门:XXX", or a bare "部门:" with the name on the next line; a name cut by
+                # the unit on the same line ("部门:…办" + "单位:万元公厅") is rejoined
+                val = mm.group(2) or (texts[n + 1] if n + 1 < len(texts) else "")
+                if n + 1 < len(texts):
+                    tail = re.match(r"^单位[:：](?:万元|元)(\S+)$", key(texts[n + 1]))
+                    if tail and mm.group(2):
+                        val += tail.group(1)
+                if val and not _DEPT_LABEL.match(key(val)) and not key(val).startswith("单位"):
+                    label_depts.append(canonical_department(val))
+        for m in texts:
             k = key(m)
             mm = re.match(r"^预算年度[:：]?(\d{4})", k)
             if mm and not year:
@@ -139,7 +166,9 @@ def document_metadata(seg: Segmented, d: Discovered, override: dict | None = Non
                         dept = name
                     if code and name == dept and not dept_code:
                         dept_code = code
-    texts = [b.cells[0] for b in seg.narrative[:20]] + [t.title for t in seg.tables[:5]]
+    if not dept and label_depts:
+        dept = max(set(label_depts), key=label_depts.count)
+    texts = [b.cells[0] for b in seg.narrative[:20]] + [t.title for t in seg.tables]
     if not year:
         years = [int(y) for y in seg.year_lines]
         for tx in texts:
@@ -148,9 +177,21 @@ def document_metadata(seg: Segmented, d: Discovered, override: dict | None = Non
     if not dept:
         for tx in texts:
             mm = re.match(r"^(?:第.部分)?\s*(\S+?)(20\d{2})年(?:度)?部门(预算|决算)", key(tx))
-            if mm:
+            if mm and not re.search(r"部分|、", mm.group(1)):
                 dept = mm.group(1)
                 break
+    if not dept:
+        # a heading or sentence that opens with the department and the year:
+        # "江苏省人大常委会办公厅2018年度部门" / "江苏省政协办公厅2019年度收入、支出预算总计…"
+        found = []
+        for b in seg.narrative[:200]:
+            mm = _DEPT_IN_TITLE.match(key(b.cells[0]))
+            if mm and (not year or int(mm.group(2)) == year):
+                found.append(mm.group(1))
+        if found:
+            dept = max(set(found), key=found.count)
+    if dept:
+        dept = canonical_department(dept)
     titles = [key(t.title) for t in seg.tables] + [key(b.cells[0]) for b in seg.narrative[:5]]
     phase = "final" if any(re.search(r"(?<!预)决算", x) for x in titles) else "budget"
     meta = {"department": dept, "department_code": dept_code, "fiscal_year": year, "phase": phase}

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from .blocks import Block, Src
+from .headers import column_paths, measure_of, merge_page_split_rows
 from .segment import Segmented, Table
 from .targets import parse_target
 from .text import NumberError, clean, decimals, key, parse_amount, strip_item_prefix
 
 _CODE = re.compile(r"^(\d{3}|\d{5}|\d{7})$")
-_CODE_NAME = re.compile(r"^(\d{3}|\d{5}|\d{7})\s*(\D.*)$")
+_CODE_NAME = re.compile(r"^(\d{3}|\d{5}|\d{7})\s*([^\d.,\s%].*)$")
 LEVEL1 = {"产出指标", "效益指标", "满意度指标", "成本指标", "部门管理", "履职效果", "能力建设", "产出", "效益", "满意度"}
 
 
@@ -74,51 +75,210 @@ def unit_of(t: Table, default: str = "万元") -> str:
 
 # ---------------------------------------------------------------- subject tables
 def _subject_table(out: Parsed, t: Table):
+    """Subject-coded tables (code and name in one cell or two, a 合计 row),
+    and two layouts of the same table types without subject rows: a single
+    row of totals under a (multi-row) header (支出预算总表, the "三公"经费
+    table) and a label / sub-label / amount list (收入预算总表)."""
     tt = t.ttype
     cells, srcs, width = _padded(t.rows)
-    n = len(tt.measures)
+    cells, srcs = merge_page_split_rows(cells, srcs)
     body_start = None
     for i, row in enumerate(cells):
         if _row_subject(row) is not None:
             body_start = i
             break
     if body_start is None:
+        if _total_row_layout(out, t, cells, srcs, width) or _item_list_layout(out, t, cells, srcs, width):
+            return
         if not t.declared_empty:
             _issue(out, t, "no_body_rows", "warn", f"{t.title}: no subject rows found and not declared empty")
         return
-    header = "".join(key(c) for row in cells[:body_start] for c in row)
-    missing = [m.name for m in tt.measures if not any(lbl in header for lbl in m.labels)]
-    if missing or width < n + 2:
-        _issue(out, t, "header_mismatch", "error",
-               f"{t.title}: header lacks expected columns {missing} (width {width}); table not normalised")
-        return
+    cols = _map_columns(tt, cells[:body_start], cells[body_start:], width)
+    amount_cols = None
+    if isinstance(cols, list):
+        amount_cols = {c for c, _ in cols}
+    else:
+        # text exports: header cells do not sit over their columns; the registry's
+        # fixed schema (its measures are the last N columns) applies when every label is there
+        fixed = [m for m in tt.measures if not m.optional]
+        n = len(fixed)
+        header = "".join(key(c) for row in cells[:body_start] for c in row)
+        missing = [m.name for m in fixed if not any(lbl in header for lbl in m.labels)]
+        if missing or width < n + 2:
+            paths = column_paths(cells[:body_start], width)
+            why = cols or f"header lacks expected columns {missing} (width {width}; column headers " \
+                          f"{['/'.join(p) for p in paths]})"
+            _issue(out, t, "header_mismatch", "error", f"{t.title}: {why}; table not normalised")
+            return
+        cols = [(width - n + j, m.name) for j, m in enumerate(fixed)]
     unit = unit_of(t)
     for i in range(body_start, len(cells)):
         row = cells[i]
-        subj = _row_subject(row)
+        subj = _row_subject(row, amount_cols)
         if subj is None:
             if any(row):
                 _issue(out, t, "unrecognised_row", "warn", f"{t.title}: row {i} has no subject code: {row}",
                        srcs[i][0])
             continue
         code, name, level = subj
-        for j, m in enumerate(tt.measures):
-            col = width - n + j
+        for col, mname in cols:
             a = _amount(out, t, row[col], srcs[i][col])
             if a is None:
                 continue
             out.budget.append({
                 "table_seq": t.seq, "table_type": t.type, "classification": tt.classification,
                 "subject_code": code, "subject_name": name, "subject_level": level, "side": None,
-                "parent_item": None, "measure": m.name, "amount": a, "amount_text": row[col],
+                "parent_item": None, "measure": mname, "amount": a, "amount_text": row[col],
                 "decimals": decimals(a), "unit": unit, "row_idx": i, "col_idx": col, **_prov(srcs[i][col])})
 
 
-def _row_subject(row: list[str]):
+def _map_columns(tt, header: list[list[str]], body: list[list[str]], width: int):
+    """[(column, measure)] from the header text over each amount column; None
+    when the header gives no usable grid (no amount column has a header of its
+    own), or a message naming the columns whose header maps to no measure."""
+    if not header:
+        return None
+    paths = column_paths(header, width)
+    # the subject columns: the code (alone or with its name) and the name next to it
+    first = next((r for r in body if _row_subject(r) is not None and _row_subject(r)[0]), None)
+    if first is None:
+        return None
+    cj = next(j for j, c in enumerate(first[:3]) if _CODE.match(c) or _CODE_NAME.match(c))
+    left = cj + (2 if _CODE.match(first[cj]) else 1)
+    amount_cols = [j for j in range(left, width) if any(_is_num(r[j]) for r in body if j < len(r))]
+    if not amount_cols:
+        return None
+    mapped, bad = [], []
+    for j in amount_cols:
+        m = measure_of(tt, paths[j])
+        if m is None:
+            bad.append((j, "/".join(paths[j]) or "(blank)"))
+        else:
+            mapped.append((j, m))
+    if bad and not mapped:
+        return None
+    if bad:
+        return f"amount columns with a header that maps to no measure: {bad}"
+    if len({m for _, m in mapped}) != len(mapped):
+        return f"two amount columns map to one measure: {mapped}"
+    return mapped
+
+
+def _total_rows_header(cells: list[list[str]]) -> int | None:
+    """Index of the first row that is all amounts or blanks (a row of totals), after a header."""
+    for i, row in enumerate(cells):
+        if i > 0 and any(row) and all(not c or _is_num(c) for c in row) \
+                and not (i > 0 and "栏次" in map(key, cells[i - 1])):
+            return i
+    return None
+
+
+def _total_row_layout(out: Parsed, t: Table, cells, srcs, width) -> bool:
+    """Header rows then one row of figures with no subject column: the
+    department's totals by measure (支出预算总表; the "三公"经费、会议费、培训费 table)."""
+    start = _total_rows_header(cells)
+    if start is None or not any(_is_num(c) for row in cells[start:] for c in row):
+        return False
+    paths = column_paths(cells[:start], width)
+    cols, bad = [], []
+    for j in range(width):
+        if not paths[j] and not any(r[j] for r in cells[start:]):
+            continue
+        m = measure_of(t.ttype, paths[j])
+        (cols if m else bad).append((j, m or "/".join(paths[j]) or "(blank)"))
+    if bad or len({m for _, m in cols}) != len(cols):
+        _issue(out, t, "header_mismatch", "error",
+               f"{t.title}: header columns that map to no measure: {bad or cols}; table not normalised")
+        return True
+    unit = unit_of(t)
+    cls = t.ttype.classification or "economic"
+    for i in range(start, len(cells)):
+        row = cells[i]
+        if not any(row):
+            continue
+        if not all(not c or _is_num(c) for c in row):
+            _issue(out, t, "unrecognised_row", "warn", f"{t.title}: row {i} is not a row of figures: {row}",
+                   srcs[i][0])
+            continue
+        for col, mname in cols:
+            a = _amount(out, t, row[col], srcs[i][col])
+            if a is None:
+                continue
+            # subject_level 'table_total': the table's only row, not a 合计 row over subject rows
+            out.budget.append({
+                "table_seq": t.seq, "table_type": t.type, "classification": cls, "subject_code": None,
+                "subject_name": "合计", "subject_level": "table_total", "side": None, "parent_item": None,
+                "measure": mname, "amount": a, "amount_text": row[col], "decimals": decimals(a), "unit": unit,
+                "row_idx": i, "col_idx": col, **_prov(srcs[i][col])})
+    return True
+
+
+_GRAND = re.compile(r"^(收入|支出)?(总计|合计)$")
+
+
+def _item_list_layout(out: Parsed, t: Table, cells, srcs, width) -> bool:
+    """项目名称 | (sub-item) | 金额: an item per row, sub-items under the item
+    to their left (收入预算总表: 一般公共预算资金 → 公共财政拨款(补助)资金)."""
+    if not cells or width < 2:
+        return False
+    head = [key(c) for c in cells[0]]
+    if "项目名称" not in head and "项目" not in head:
+        return False
+    if head[0] == "序号" or not any(_is_num(c) for row in cells[1:] if "栏次" not in map(key, row) for c in row):
+        return False  # a numbered subject table, or an empty table: reported as such by the caller
+    paths = column_paths(cells[:1], width)
+    amt = [j for j in range(width) if measure_of(t.ttype, paths[j]) is not None or (paths[j] and paths[j][-1] == "金额")]
+    if len(amt) != 1:
+        _issue(out, t, "header_mismatch", "error", f"{t.title}: item list without one amount column: {paths}")
+        return True
+    col = amt[0]
+    unit = unit_of(t)
+    parent = None
+    for i in range(1, len(cells)):
+        row = cells[i]
+        labels = [key(c) for c in row[:col]]
+        if not any(labels):
+            if any(row):
+                _issue(out, t, "unrecognised_row", "warn", f"{t.title}: row {i} has no item label: {row}",
+                       srcs[i][0])
+            continue
+        first = next(j for j, c in enumerate(labels) if c)
+        item = labels[first]
+        sub = next((c for c in labels[first + 1:] if c), None)
+        if first == 0:
+            parent = item
+            if sub and sub != "小计":
+                parent_item, name = item, sub
+            else:
+                parent_item, name = None, item
+        else:
+            parent_item, name = parent, item
+        a = _amount(out, t, row[col], srcs[i][col])
+        if a is None:
+            continue
+        level = "total" if _GRAND.match(name) else "item"
+        out.budget.append({
+            "table_seq": t.seq, "table_type": t.type, "classification": "item", "subject_code": None,
+            "subject_name": name, "subject_level": level, "side": None, "parent_item": parent_item,
+            "measure": "金额", "amount": a, "amount_text": row[col], "decimals": decimals(a), "unit": unit,
+            "row_idx": i, "col_idx": col, **_prov(srcs[i][col])})
+    return True
+
+
+_LEVEL_SUFFIX = re.compile(r"^(?P<name>.+?)[(（](?P<level>类|款|项)[)）]$")
+
+
+def _row_subject(row: list[str], amount_cols: set[int] | None = None):
+    """(code, name, level) of a subject row: the code alone or with its name
+    in one cell; a '合计' row; or, in a table with known amount columns, a
+    name without a code ('一般公共服务支出(类)', an indented name) that
+    carries figures — its code stays None (roll-ups use codes only)."""
     for c in row[:3]:
         if _CODE.match(c):
             idx = row.index(c)
             name = row[idx + 1] if idx + 1 < len(row) else ""
+            if amount_cols and idx + 1 in amount_cols:
+                name = ""
             return c, name, {3: "类", 5: "款", 7: "项"}[len(c)]
         m = _CODE_NAME.match(c)
         if m:
@@ -126,6 +286,14 @@ def _row_subject(row: list[str]):
     for j, c in enumerate(row[:3]):
         if key(c) in ("合计", "总计") and any(_is_num(x) for x in row[j + 1:]):
             return None, key(c), "total"
+    if amount_cols:
+        names = [(j, c) for j, c in enumerate(row) if c and j not in amount_cols and not _is_num(c)]
+        if len(names) == 1 and any(_is_num(row[j]) for j in amount_cols if j < len(row)):
+            name = clean(names[0][1])
+            m = _LEVEL_SUFFIX.match(key(name))
+            if m:
+                return None, m.group("name"), m.group("level")
+            return None, name, "uncoded"
     return None
 
 
@@ -171,7 +339,112 @@ def _pair_table(out: Parsed, t: Table):
                 if a is not None:
                     out.budget.append(_pair_rec(t, "支出", rk, None, mname, a, row[col], unit, i, col, srcs[i][col]))
     if not started:
+        if _pair_table_headed(out, t):
+            return
         _issue(out, t, "header_mismatch", "error", f"{t.title}: no 栏次 row; summary layout not recognised")
+
+
+# published spellings of the summary tables' total rows -> the canonical item names the checks use
+_PAIR_TOTALS = {"当年收入小计": "本年收入合计", "本年收入小计": "本年收入合计", "本年收入合计": "本年收入合计",
+                "当年支出小计": "本年支出合计", "本年支出小计": "本年支出合计", "本年支出合计": "本年支出合计",
+                "收入合计": "收入总计", "收入总计": "收入总计", "支出合计": "支出总计", "支出总计": "支出总计"}
+
+
+def _pair_table_headed(out: Parsed, t: Table) -> bool:
+    """收支总表 / 财政拨款收支总表 without a 栏次 row (Jiangsu 公开表): a
+    multi-row header 收入 (项目名称 | 金额) | 支出 (功能分类: 功能科目名称 |
+    金额 | 支出用途: 项目名称 | 金额 …).  Each (label column, amount
+    column) pair is a list; its side is the top header over it.  The first
+    list of a side has the side's measure, a further list is named after its
+    group ("预算数(支出用途)"), so each list sums to the side's totals on
+    its own.  Items: '一、…' opens a group, '1.…' under it gets it as parent."""
+    cells, srcs, width = _padded(t.rows)
+    cells, srcs = merge_page_split_rows(cells, srcs)
+    body = next((i for i, r in enumerate(cells) if any(_is_num(c) for c in r)), None)
+    if body is None or body == 0:
+        return False
+    paths = column_paths(cells[:body], width)
+    right_measures = [m.name for m in t.ttype.measures] or ["预算数"]
+    left_measure = "金额" if t.ttype.measures else "预算数"
+    lists = []  # (label col, amount col, side, measure)
+    j = 0
+    while j < width:
+        p = paths[j]
+        side = "收入" if p and p[0] == "收入" else "支出" if p and p[0] == "支出" else None
+        if side and p[-1] != "金额" and j + 1 < width and paths[j + 1] and paths[j + 1][-1] == "金额":
+            lists.append((j, j + 1, side, p[1] if len(p) > 2 else None))
+            j += 2
+            continue
+        j += 1
+    if not lists or not any(s == "收入" for _, _, s, _ in lists) or not any(s == "支出" for _, _, s, _ in lists):
+        return False
+    named = []
+    seen: dict[str, int] = {}
+    for lc, ac, side, group in lists:
+        n = seen.get(side, 0)
+        seen[side] = n + 1
+        base = left_measure if side == "收入" else right_measures[0]
+        named.append((lc, ac, side, base if n == 0 else f"{base}({group or n + 1})"))
+    unit = unit_of(t)
+    labels = {key(strip_item_prefix(c)) for r in cells[body:] for c in r if c}
+    if not labels & {"当年收入小计", "本年收入小计", "本年收入合计"}:
+        # no separate current-year subtotal rows (财政拨款收支预算总表): 收入合计 / 支出合计 are
+        # the current-year totals the items add up to
+        totals = dict(_PAIR_TOTALS, 收入合计="本年收入合计", 支出合计="本年支出合计")
+    else:
+        totals = _PAIR_TOTALS
+    groups: dict[int, str | None] = {}  # label column -> the open '一、…' item
+    for i in range(body, len(cells)):
+        row = cells[i]
+        real = sum(1 for j, sc in enumerate(srcs[i]) if sc.col is None or sc.col == j)
+        if real < width:
+            # a continuation page where the grid lost columns ('收入合计 | 13,649.07 | 支出合计 | 13,649.07'):
+            # label/amount pairs in order, the first for 收入, the next for 支出
+            pairs = [(j, j + 1) for j in range(real - 1) if row[j] and not _is_num(row[j])
+                     and (not row[j + 1] or _is_num(row[j + 1]))]
+            for (lc, ac), side in zip(pairs, ("收入", "支出")):
+                item = strip_item_prefix(row[lc])
+                canon = totals.get(key(item))
+                a = _amount(out, t, row[ac], srcs[i][ac])
+                if a is None:
+                    continue
+                for _, _, _, m in [x for x in named if x[2] == side][: (None if canon else 1)]:
+                    out.budget.append(_pair_rec(t, side, canon or item, None, m, a, row[ac], unit, i, ac,
+                                                srcs[i][ac]))
+            continue
+        for side in ("收入", "支出"):
+            side_lists = [x for x in named if x[2] == side]
+            side_cols = [c for x in side_lists for c in (x[0], x[1])]
+            for lc, ac, _, measure in side_lists:
+                label = row[lc]
+                if not label:
+                    continue
+                item = strip_item_prefix(label)
+                canon = totals.get(key(item))
+                if canon:
+                    # a total row: its figure may sit under a later list of the side (merged label cells)
+                    span = [c for c in side_cols if c > lc]
+                    src_col = next((c for c in span if _is_num(row[c])), None)
+                    if src_col is None:
+                        break
+                    a = _amount(out, t, row[src_col], srcs[i][src_col])
+                    for _, _, _, m in side_lists:
+                        out.budget.append(_pair_rec(t, side, canon, None, m, a, row[src_col], unit, i, src_col,
+                                                    srcs[i][src_col]))
+                    break
+                if re.match(r"^\s*[一二三四五六七八九十]+[、.．]", clean(label)):
+                    groups[lc], parent = item, None
+                elif re.match(r"^\s*\d+[、.．]", clean(label)):
+                    parent = groups.get(lc)
+                else:
+                    groups[lc], parent = None, None
+                a = _amount(out, t, row[ac], srcs[i][ac])
+                if a is None:
+                    continue
+                out.budget.append(_pair_rec(t, side, item, parent, measure, a, row[ac], unit, i, ac, srcs[i][ac]))
+    return True
+
+
 
 
 def _pair_rec(t, side, item, parent, measure, a, text, unit, i, col, src):

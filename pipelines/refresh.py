@@ -1,48 +1,503 @@
-"""The whole refresh as plain functions: used by the CLI and by the Dagster assets."""
+"""The whole refresh as plain functions: used by the CLI and by the Dagster assets.
+
+Each document is extracted in a child process (:func:`extract_all`) under the limits of
+:mod:`pipelines.limits`: a document over the byte limit is not opened, a PDF over the page limit is
+not read, a document that runs past the time limit is killed, a child that dies takes only its own
+document with it.  Every such document gets a staged error (``document.json`` with ``status='error'``,
+the same layout :func:`pipelines.extract.extract_one` writes) and so a row in ``core.ingest_errors``;
+the batch continues.  Cached staged documents are verified (JSON and every Parquet file readable)
+before they are loaded; a corrupt one is re-extracted.  A staging write that fails for lack of space
+aborts the refresh before the build (:class:`StagingError`): the live warehouse is not touched.
+"""
 from __future__ import annotations
 
+import errno
 import json
+import multiprocessing.connection as mpc
+import os
+import shutil
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
 from .config import staging_dir
-from .extract import Discovered, discover, extract_one, staged_path
+from .extract import PARSER_VERSION, Discovered, discover, extract_one, staged_path
+from .limits import LIMIT_KINDS, Limits, fault
 from .warehouse import build, refresh_lock
+
+# staged errors that may say nothing lasting about the document (disk, a killed child): tried again
+RETRY_KINDS = ("io_error", "worker_died")
+
+
+class StagingError(OSError):
+    """Staging could not be written (disk full, read-only…): the refresh stops before the build."""
+
+
+# ------------------------------------------------------------------ manifest
+def _manifest_entries(raw_dir: Path):
+    """Yield (relative path, resolved path or None, meta, problem or None)."""
+    mf = raw_dir / "manifest.json"
+    if not mf.exists():
+        return
+    data = json.loads(mf.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("manifest.json must be an object {relative path: {field: value}}")
+    root = raw_dir.resolve()
+    for rel, meta in data.items():
+        p = (raw_dir / rel).resolve()
+        if root not in p.parents:
+            yield rel, None, meta, f"manifest path escapes the raw folder: {rel!r}"
+        elif not isinstance(meta, dict):
+            yield rel, None, meta, f"manifest entry {rel!r} is not an object of field: value"
+        else:
+            yield rel, p, meta, None
 
 
 def load_manifest(raw_dir: Path) -> dict[str, dict]:
     """Optional ``manifest.json`` in the raw folder: {relative path: {field: value}}
     overriding metadata read from the document (county, region_code, fiscal_year …).
-    Paths must stay inside the raw folder."""
-    mf = raw_dir / "manifest.json"
-    if not mf.exists():
-        return {}
-    data = json.loads(mf.read_text(encoding="utf-8"))
+    Paths must stay inside the raw folder (ValueError otherwise)."""
     out = {}
-    root = raw_dir.resolve()
-    for rel, meta in data.items():
-        p = (raw_dir / rel).resolve()
-        if root not in p.parents:
-            raise ValueError(f"manifest path escapes the raw folder: {rel!r}")
+    for rel, p, meta, problem in _manifest_entries(Path(raw_dir)):
+        if problem:
+            raise ValueError(problem)
         out[str(p)] = meta
     return out
 
 
+def read_manifest(raw_dir: Path) -> tuple[dict[str, dict], list[dict]]:
+    """Like :func:`load_manifest` but never raises: bad entries are left out and returned as
+    ingest-error records (a manifest that is not valid JSON applies no override at all)."""
+    raw_dir = Path(raw_dir)
+    mf = raw_dir / "manifest.json"
+    out: dict[str, dict] = {}
+    problems: list[dict] = []
+
+    def err(msg: str, hint: str):
+        problems.append({"document_id": None, "source_path": str(mf), "sha256": None,
+                         "error_kind": "manifest_invalid", "error": msg, "hint": hint})
+
+    try:
+        for rel, p, meta, problem in _manifest_entries(raw_dir):
+            if problem:
+                err(f"{problem}; entry ignored",
+                    "manifest paths are relative to the raw folder and must stay inside it")
+            else:
+                out[str(p)] = meta
+    except (ValueError, UnicodeDecodeError) as e:
+        err(f"manifest.json unreadable ({type(e).__name__}: {e}); no override applied",
+            "fix manifest.json: UTF-8 JSON {\"relative/path.pdf\": {\"fiscal_year\": 2023}}")
+        out = {}
+    return out, problems
+
+
+# ------------------------------------------------------------------ staging helpers
+def _write_json_atomic(path: Path, obj: dict):
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def stage_error(d: Discovered, staging: Path, kind: str, message: str, hint: str,
+                limits: Limits | None = None) -> dict:
+    """Stage an error document for ``d`` exactly as extract_one does for a DocumentError."""
+    target = staged_path(staging, d)
+    tmp = staging / f".tmp-{d.document_id}-{os.getpid()}-err"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    doc = {"document_id": d.document_id, "source_path": str(d.path), "sha256": d.sha256, "bytes": d.size,
+           "file_type": d.file_type, "parser_version": PARSER_VERSION, "status": "error", "error_kind": kind,
+           "error": message, "hint": hint, "limits": limits.fingerprint() if limits else None}
+    (tmp / "document.json").write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return {"document_id": d.document_id, "status": "error", "path": str(d.path), "error": message,
+            "error_kind": kind}
+
+
+def verify_staged(target: Path, limits: Limits) -> str | None:
+    """None when the staged folder can be loaded as it is; else why it must be re-extracted."""
+    import pyarrow.parquet as pq
+
+    try:
+        doc = json.loads((target / "document.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return f"document.json unreadable ({type(e).__name__})"
+    if not isinstance(doc, dict) or doc.get("status") not in ("loaded", "error") or not doc.get("document_id"):
+        return "document.json incomplete"
+    if doc["status"] == "error":
+        if doc.get("error_kind") in RETRY_KINDS:
+            return "transient error"
+        if doc.get("error_kind") in LIMIT_KINDS and doc.get("limits") != limits.fingerprint():
+            return "limits changed"
+        return None
+    for p in sorted(target.glob("*.parquet")):
+        try:
+            pq.read_table(p)
+        except Exception as e:  # noqa: BLE001 - any failure to read is corruption
+            return f"{p.name} unreadable ({type(e).__name__})"
+    return None
+
+
+def _pdf_probe(path: Path, sample_pages: int = 5) -> tuple[int, float] | None:
+    """(page count, share of unmapped glyphs in the text layer of the first pages) from pdfium —
+    cheap: the page tree and a few text pages only.  None when the file does not open here (the
+    reader then reports why)."""
+    try:
+        import pypdfium2 as pdfium
+        import pypdfium2.raw as pdfium_c
+
+        doc = pdfium.PdfDocument(str(path))
+    except Exception:  # noqa: BLE001
+        return None
+    try:
+        n = len(doc)
+        chars = bad = 0
+        for i in range(min(n, sample_pages)):
+            page = doc[i]
+            tp = page.get_textpage()
+            try:
+                for k in range(pdfium_c.FPDFText_CountChars(tp.raw)):
+                    if chr(pdfium_c.FPDFText_GetUnicode(tp.raw, k) or 32).isspace():
+                        continue
+                    chars += 1
+                    bad += pdfium_c.FPDFText_HasUnicodeMapError(tp.raw, k) == 1
+            finally:
+                tp.close()
+                page.close()
+        return n, (bad / chars if chars else 0.0)
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        doc.close()
+
+
+UNMAPPED_SHARE = 0.5  # more than half the glyphs of the first pages without a Unicode mapping: not read
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+
+
+def _extract_checked(d: Discovered, staging: Path, override: dict | None, force: bool, limits: Limits) -> dict:
+    """extract_one plus the page limit, run inside the child."""
+    target = staged_path(staging, d)
+    if d.file_type == "pdf" and (force or not target.exists()):
+        probe = _pdf_probe(d.path)
+        if probe is not None and probe[0] > limits.max_pages:
+            return stage_error(d, staging, "too_many_pages",
+                               f"{probe[0]} pages, over the limit of {limits.max_pages} (CNBUDGET_MAX_PAGES); not read",
+                               "split the document, or raise CNBUDGET_MAX_PAGES if it is genuine", limits)
+        if probe is not None and probe[1] > UNMAPPED_SHARE:
+            return stage_error(d, staging, "unmapped_glyphs",
+                               f"{probe[1]:.0%} of the characters on the first pages have no Unicode mapping "
+                               "(fonts without ToUnicode: text would come out as (cid:…) garbage); not read",
+                               "get a PDF with a proper text layer (or an export), or OCR the page images")
+    try:
+        res = extract_one(d, staging, override, force=force)
+    except OSError as e:  # writing the staged document failed
+        shutil.rmtree(staging / f".tmp-{d.document_id}-{os.getpid()}", ignore_errors=True)
+        return {"document_id": d.document_id, "status": "io_error", "path": str(d.path),
+                "error": f"{type(e).__name__}: {e}", "errno": e.errno}
+    if res["status"] == "error":
+        doc_path = target / "document.json"
+        doc = json.loads(doc_path.read_text(encoding="utf-8"))
+        err = doc.get("error") or ""
+        if doc.get("error_kind") == "parser_crash" and err.startswith(("OSError", "PermissionError")):
+            # the environment failed, not the document: nothing is cached
+            shutil.rmtree(target, ignore_errors=True)
+            no = next((n for n in _NO_SPACE if f"[Errno {n}]" in err), None)
+            return {**res, "status": "io_error", "errno": no}
+        if doc.get("error_kind") == "parser_crash" and err.startswith("MemoryError"):
+            return stage_error(d, staging, "memory_limit",
+                               f"extraction ran out of memory (limit {limits.max_memory_mb} MB, "
+                               "CNBUDGET_MAX_MEMORY_MB)",
+                               "check the file (a PDF bomb?); raise CNBUDGET_MAX_MEMORY_MB if it is genuine",
+                               limits)
+    return res
+
+
+def _child_main():
+    """A worker process (``python -c "from pipelines.refresh import _child_main; _child_main()"``):
+    reads (limits, fault spec) then documents as pickled messages on stdin, answers on stdout, one
+    document at a time, until None or EOF.  A plain subprocess, not multiprocessing: nothing of the
+    caller's ``__main__`` is re-imported."""
+    import resource
+
+    conn_in = mpc.Connection(os.dup(0), writable=False)
+    conn_out = mpc.Connection(os.dup(1), readable=False)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # a stray print of a library must not corrupt the protocol
+    try:
+        limits_d, fault_spec, parser_version = conn_in.recv()
+    except (EOFError, OSError):
+        return
+    # stage under the parent's parser version even if the code changed on disk since it started:
+    # the parent looks for the staged folder under its own version
+    from . import extract as _extract
+
+    global PARSER_VERSION
+    _extract.PARSER_VERSION = PARSER_VERSION = parser_version
+    limits = Limits(**limits_d)
+    if limits.max_memory_mb > 0:
+        cap = limits.max_memory_mb * 1024 * 1024
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+        except (ValueError, OSError):
+            pass
+    while True:
+        try:
+            task = conn_in.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        d_fields, staging, override, force = task
+        d = Discovered(Path(d_fields[0]), *d_fields[1:])
+        fault("child_extract", fault_spec)
+        try:
+            res = _extract_checked(d, Path(staging), override, force, limits)
+        except BaseException as e:  # noqa: BLE001 - report, never hang the parent
+            res = {"document_id": d.document_id, "status": "io_error" if isinstance(e, OSError) else "crash",
+                   "path": str(d.path), "error": f"{type(e).__name__}: {e}",
+                   "errno": getattr(e, "errno", None)}
+        try:
+            conn_out.send(res)
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Child:
+    def __init__(self, limits: Limits, fault_spec: str):
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.refresh import _child_main; _child_main()"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
+        self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self.done = 0
+        self.doc: Discovered | None = None
+        self.deadline = 0.0
+        self.send((limits.as_dict(), fault_spec, PARSER_VERSION))
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def send(self, obj) -> bool:
+        try:
+            self.tx.send(obj)
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def _close(self):
+        for c in (self.tx, self.conn):
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    def kill(self, staging: Path | None = None):
+        if self.alive():
+            self.proc.kill()
+        self.proc.wait()
+        self._close()
+        if staging is not None and self.doc is not None:  # what it was writing is not a staged document
+            shutil.rmtree(staging / f".tmp-{self.doc.document_id}-{self.pid}", ignore_errors=True)
+
+    def stop(self):
+        self.send(None)
+        try:
+            self.proc.wait(10)
+        except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired
+            self.proc.kill()
+            self.proc.wait()
+        self._close()
+
+
+def _signal_name(code: int | None) -> str:
+    import signal
+
+    if code is None or code >= 0:
+        return f"exit code {code}"
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict], *, force: bool = False,
+                limits: Limits | None = None,
+                progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
+    """Extract and stage every document (one child process per worker slot, see module doc).
+    Returns one status dict per document, in the order of ``docs``.  Raises
+    :class:`StagingError` when staging cannot be written."""
+    limits = limits or Limits.from_env()
+    staging.mkdir(parents=True, exist_ok=True)
+    fault_spec = os.environ.get("CNBUDGET_FAULT", "")
+    results: dict[str, dict] = {}
+    todo: list[Discovered] = []
+    count = [0]
+
+    def done(d: Discovered, r: dict):
+        results[d.document_id] = r
+        count[0] += 1
+        if progress:
+            progress(count[0], len(docs), r)
+        if count[0] == 1:
+            fault("during_extract", fault_spec)
+
+    for d in docs:
+        target = staged_path(staging, d)
+        if target.exists() and not force:
+            why = verify_staged(target, limits)
+            if why is None:
+                done(d, {"document_id": d.document_id, "status": "cached", "path": str(d.path)})
+                continue
+            shutil.rmtree(target, ignore_errors=True)  # corrupt or stale: extract again
+        if d.size > limits.max_bytes:
+            done(d, stage_error(d, staging, "too_large",
+                                f"{d.size} bytes, over the limit of {limits.max_bytes} (CNBUDGET_MAX_BYTES); "
+                                "not read", "check the file; raise CNBUDGET_MAX_BYTES if it is genuine", limits))
+            continue
+        todo.append(d)
+
+    def override(d):
+        return manifest.get(str(d.path.resolve()))
+
+    def finish(d: Discovered, r: dict):
+        if r["status"] == "io_error":
+            if r.get("errno") in _NO_SPACE:
+                raise StagingError(r.get("errno"), f"cannot write staging under {staging} while extracting "
+                                   f"{d.path.name}: {r['error']}; free disk space and run the refresh again")
+            r = stage_error(d, staging, "io_error", f"I/O error while extracting: {r['error']}",
+                            "check the file and the disk; it is tried again on the next refresh")
+        elif r["status"] == "crash":
+            r = stage_error(d, staging, "worker_died", f"the extraction process failed: {r['error']}",
+                            "report this document to the cnbudget maintainers", limits)
+        done(d, r)
+
+    if not limits.isolate:
+        for d in todo:
+            finish(d, _extract_checked(d, staging, override(d), force, limits))
+        return [results[d.document_id] for d in docs]
+
+    pending = deque(todo)
+    children: list[_Child] = []
+    try:
+        children = [_Child(limits, fault_spec) for _ in range(min(limits.workers, len(todo)))]
+        while True:
+            for i, c in enumerate(children):
+                if c.doc is None and pending:
+                    if c.done >= limits.max_tasks_per_child or not c.alive():
+                        c.stop()
+                        c = children[i] = _Child(limits, fault_spec)
+                    d = pending.popleft()
+                    c.doc, c.deadline = d, time.monotonic() + limits.timeout_s
+                    # a child that cannot take it is seen below as dead
+                    c.send(((str(d.path), d.sha256, d.size, d.file_type), str(staging), override(d), force))
+            busy = [c for c in children if c.doc is not None]
+            if not busy:
+                break
+            wait = max(0.0, min(c.deadline for c in busy) - time.monotonic())
+            mpc.wait([c.conn for c in busy], timeout=wait)  # a result, or EOF when a child dies
+            for i, c in enumerate(children):
+                d = c.doc
+                if d is None:
+                    continue
+                res, dead = None, False
+                try:
+                    if c.conn.poll():
+                        res = c.conn.recv()
+                except (EOFError, OSError):
+                    dead = True
+                if res is not None:
+                    c.doc, c.done = None, c.done + 1
+                    finish(d, res)
+                    continue
+                late = time.monotonic() >= c.deadline
+                if not (dead or late):
+                    continue
+                c.kill(staging)
+                if dead:
+                    r = stage_error(d, staging, "worker_died",
+                                    f"the extraction process died ({_signal_name(c.proc.returncode)}) while reading "
+                                    f"this document (memory limit {limits.max_memory_mb} MB, CNBUDGET_MAX_MEMORY_MB)",
+                                    "check the file (a PDF bomb or a reader crash); report it if it is genuine",
+                                    limits)
+                else:
+                    r = stage_error(d, staging, "timeout",
+                                    f"extraction did not finish within {limits.timeout_s:g} s (CNBUDGET_TIMEOUT_S); "
+                                    "the process was stopped",
+                                    "check the file (a PDF bomb?); raise CNBUDGET_TIMEOUT_S if it is genuine", limits)
+                children[i] = _Child(limits, fault_spec) if pending else c
+                if children[i] is c:
+                    c.doc = None
+                done(d, r)
+    finally:
+        for c in children:
+            if c.doc is not None:
+                c.kill(staging)
+            elif c.alive():
+                c.stop()
+            else:
+                c.kill()
+    return [results[d.document_id] for d in docs]
+
+
+# ------------------------------------------------------------------ the refresh
 def staged_dirs_for(docs: list[Discovered], staging: Path) -> list[Path]:
     return [staged_path(staging, d) for d in docs]
 
 
+def _clean_leftovers(warehouse: Path, staging: Path):
+    """Files a killed refresh can leave behind (we hold the lock: nobody else is writing)."""
+    for p in warehouse.parent.glob(f"{warehouse.name}.building-*"):
+        p.unlink(missing_ok=True)
+    if staging.is_dir():
+        for p in staging.glob(".tmp-*"):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def outside_raw(docs: list[Discovered], raw_dir: Path) -> tuple[list[Discovered], list[dict]]:
+    """Files whose real path is outside the raw folder (symlinks) are not read."""
+    root = raw_dir.resolve()
+    keep, errs = [], []
+    for d in docs:
+        if root in d.path.resolve().parents:
+            keep.append(d)
+        else:
+            errs.append({"document_id": d.document_id, "source_path": str(d.path), "sha256": d.sha256,
+                         "error_kind": "outside_raw",
+                         "error": f"the file resolves to {d.path.resolve()}, outside the raw folder; not read",
+                         "hint": "copy the document into the raw folder instead of linking to it"})
+    return keep, errs
+
+
 def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
-            progress: Callable[[int, int, dict], None] | None = None) -> dict:
+            progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
     raw_dir, warehouse = Path(raw_dir), Path(warehouse)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
+    limits = limits or Limits.from_env()
     with refresh_lock(warehouse):
+        fault("after_lock")
         staging = staging_dir(warehouse)
+        _clean_leftovers(warehouse, staging)
         staging.mkdir(parents=True, exist_ok=True)
-        manifest = load_manifest(raw_dir)
+        manifest, extra_errors = read_manifest(raw_dir)
         docs = [d for d in discover(raw_dir) if d.path.name != "manifest.json"]
+        docs, outside = outside_raw(docs, raw_dir)
+        extra_errors += outside
         # the same bytes twice under two names are one document
         seen: dict[str, Discovered] = {}
         duplicates = []
@@ -52,15 +507,14 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
             else:
                 seen[d.sha256] = d
         unique = list(seen.values())
-        results = []
-        for i, d in enumerate(unique, 1):
-            r = extract_one(d, staging, manifest.get(str(d.path.resolve())), force=force)
-            results.append(r)
-            if progress:
-                progress(i, len(unique), r)
-        stats = build(staged_dirs_for(unique, staging), warehouse, run_id=uuid.uuid4().hex[:12])
+        results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress)
+        stats = build([staged_path(staging, d) for d in unique], warehouse, run_id=uuid.uuid4().hex[:12],
+                      extra_errors=extra_errors)
         stats["extracted"] = sum(r["status"] == "extracted" for r in results)
         stats["cached"] = sum(r["status"] == "cached" for r in results)
-        stats["errors"] = [r for r in results if r["status"] == "error" or r.get("error")]
+        stats["errors"] = [r for r in results if r["status"] == "error" or r.get("error")] + [
+            {"path": e["source_path"], "status": "error", "error": e["error"], "error_kind": e["error_kind"]}
+            for e in extra_errors]
         stats["duplicates"] = [(str(a.path), str(b.path)) for a, b in duplicates]
+        stats["limits"] = limits.as_dict()
         return stats

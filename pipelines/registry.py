@@ -18,6 +18,13 @@ from .text import key
 class Measure:
     name: str  # canonical Chinese column name (the contract's `measure`)
     labels: tuple[str, ...]  # header spellings (matching keys) that identify it
+    # optional: a column only some templates publish (mapped from the header
+    # over it; not part of the fixed last-N-columns schema of text exports)
+    optional: bool = False
+
+
+def O(name: str, *labels: str) -> Measure:
+    return Measure(name, tuple(key(x) for x in (labels or (name,))), True)
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,7 @@ REGISTRY: tuple[TableType, ...] = (
     # Jiangsu 公开表: 财政拨款 (一般公共预算 + 政府性基金) by function / basic expenditure by economic class
     TableType("fiscal_basic", "财政拨款基本支出预算表", "subject",
               (r"^(\d{4}年(度)?)?(部门)?财政拨款基本支出(预算)?表",), classification="economic",
-              measures=(M("合计", "合计", "金额"), M("人员经费"), M("公用经费")),
-              components=(("合计", ("人员经费", "公用经费")),)),
+              measures=(M("合计", "合计", "金额"), M("人员经费"), M("公用经费"))),
     TableType("gpb_expenditure", "一般公共预算财政拨款支出表", "subject",
               (r"一般公共预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=True,
               measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
@@ -79,21 +85,21 @@ REGISTRY: tuple[TableType, ...] = (
               measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
     TableType("fiscal_expenditure", "财政拨款支出预算表", "subject",
               (r"^(\d{4}年(度)?)?(部门)?财政拨款支出(预算)?表",), classification="function",
-              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+              measures=_FGB),
     TableType("soe_expenditure", "国有资本经营预算财政拨款支出表", "subject",
               (r"国有资本经营预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=False,
               measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
     TableType("expenditure", "支出总表", "subject", (r"支出(预算)?总表", r"^部门支出表", r"公开表[三3]$"),
               classification="function", mandatory_budget=True,
               measures=(M("合计"), M("基本支出"), M("项目支出"), M("经营支出"), M("上解上级支出"),
-                        M("对附属单位补助支出"), M("单位预留机动经费"), M("结转下年资金")),
+                        M("对附属单位补助支出"), O("单位预留机动经费"), O("结转下年资金")),
               components=(("合计", ("基本支出", "项目支出", "经营支出", "上解上级支出", "对附属单位补助支出",
                                     "单位预留机动经费", "结转下年资金")),)),
     TableType("three_public", "财政拨款“三公”经费支出表", "three_public", (r"三公\"?经费",), mandatory_budget=True,
               measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算拨款"), M("国有资本经营预算财政拨款"),
                         # Jiangsu "三公"经费、会议费、培训费 table: one column per expense
-                        M("“三公”经费", '"三公"经费'), M("因公出国(境)费"), M("公务用车购置及运行维护费"),
-                        M("公务用车购置费"), M("公务用车运行维护费"), M("公务接待费"), M("会议费"), M("培训费")),
+                        O("“三公”经费", '"三公"经费'), O("因公出国(境)费"), O("公务用车购置及运行维护费"),
+                        O("公务用车购置费"), O("公务用车运行维护费"), O("公务接待费"), O("会议费"), O("培训费")),
               components=(("合计", ("“三公”经费", "会议费", "培训费")),
                           ("“三公”经费", ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费")),
                           ("公务用车购置及运行维护费", ("公务用车购置费", "公务用车运行维护费")))),

@@ -178,6 +178,7 @@ def segment(blocks: list[Block]) -> Segmented:
             if tt is not None:
                 prev = cur or (tables[-1] if tables else None)
                 if (prev is not None and prev.ttype is tt and key(prev.title) == k and prev.rows
+                        and tt.kind not in ("perf_project", "perf_unit")  # one title per project table
                         and b.src.page is not None and last_row_page(prev) is not None
                         and b.src.page > last_row_page(prev)):
                     # the same title repeated on the next page: the table continues

@@ -4,7 +4,7 @@ WITH budget_docs AS (
     SELECT DISTINCT document_id FROM core.dim_table
     WHERE table_type IN ('income_expense_summary', 'revenue', 'expenditure', 'fiscal_summary', 'gpb_expenditure')
 )
-SELECT 'completeness_mandatory_table' AS rule, b.document_id, m.table_type, m.name_zh AS subject, NULL AS measure,
+SELECT 'completeness_mandatory_table' AS rule, b.document_id, NULL::INTEGER AS table_seq, m.table_type, m.name_zh AS subject, NULL AS measure,
        NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual, NULL::DECIMAL(24, 6) AS tolerance,
        NULL::INTEGER AS page, NULL::INTEGER AS line, NULL AS cells,
        t.document_id IS NOT NULL AS passed, 'mandatory table missing: ' || m.name_zh AS message

@@ -37,6 +37,9 @@ pairs AS (
     FROM s x LEFT JOIN a y ON y.document_id = x.document_id AND y.table_type = 'expenditure'
                            AND y.subject_code = x.lei_code AND y.measure = '合计'
     WHERE x.table_type = 'income_expense_summary' AND x.side = '支出' AND x.lei_code IS NOT NULL
+      -- only where the 支出总表 is broken down by function at all (Jiangsu's is a single row of totals)
+      AND EXISTS (SELECT 1 FROM a z WHERE z.document_id = x.document_id AND z.table_type = 'expenditure'
+                  AND z.subject_code IS NOT NULL)
     UNION ALL
     -- 财政拨款收支总表 一般公共预算 by 类 = 一般公共预算财政拨款支出表 类 合计
     SELECT 'cross_fiscal_gpb_lei', x.document_id, x.lei_code || ' ' || x.subject_name, '一般公共预算财政拨款 / 合计',
@@ -69,6 +72,6 @@ pairs AS (
          AND (y.subject_code = x.subject_code OR (x.subject_level = 'total' AND y.subject_level = 'total'))
     WHERE x.table_type = 'revenue' AND x.measure = '合计'
 )
-SELECT rule, document_id, 'cross' AS table_type, subject, measure, expected, actual, dq_tol(2, d) AS tolerance,
-       page, line, cells
+SELECT rule, document_id, NULL::INTEGER AS table_seq, 'cross' AS table_type, subject, measure, expected, actual,
+       dq_tol(2, d) AS tolerance, page, line, cells, NULL::BOOLEAN AS passed, NULL AS message
 FROM pairs

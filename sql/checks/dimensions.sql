@@ -7,7 +7,7 @@ WITH s AS (
     WHERE classification IN ('function', 'economic') AND subject_code IS NOT NULL
     WINDOW w AS (PARTITION BY document_id, table_seq, subject_code)
 )
-SELECT 'dim_code_shape' AS rule, document_id, table_type, subject_code || ' ' || subject_name AS subject,
+SELECT 'dim_code_shape' AS rule, document_id, table_seq, table_type, subject_code || ' ' || subject_name AS subject,
        classification AS measure, NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual,
        NULL::DECIMAL(24, 6) AS tolerance, page, line, NULL AS cells,
        regexp_full_match(subject_code, CASE classification WHEN 'economic' THEN '\d{3}(\d{2})?' ELSE '\d{3}(\d{2}){0,2}' END)
@@ -15,7 +15,7 @@ SELECT 'dim_code_shape' AS rule, document_id, table_type, subject_code || ' ' ||
        'code ' || subject_code || ' is not a well-formed ' || classification || ' code for level ' || subject_level AS message
 FROM s
 UNION ALL
-SELECT 'dim_parent_present', c.document_id, c.table_type, c.subject_code || ' ' || c.subject_name, c.classification,
+SELECT 'dim_parent_present', c.document_id, c.table_seq, c.table_type, c.subject_code || ' ' || c.subject_name, c.classification,
        NULL, NULL, NULL, c.page, c.line, NULL,
        p.subject_code IS NOT NULL,
        'parent ' || left(c.subject_code, length(c.subject_code) - 2) || ' of ' || c.subject_code || ' not in the table'
@@ -23,7 +23,7 @@ FROM s c LEFT JOIN s p ON p.document_id = c.document_id AND p.table_seq = c.tabl
                        AND p.subject_code = left(c.subject_code, length(c.subject_code) - 2)
 WHERE length(c.subject_code) > 3
 UNION ALL
-SELECT 'dim_one_name_per_code', any_value(s.document_id), 'subject', s.subject_code, s.classification, NULL, NULL, NULL,
+SELECT 'dim_one_name_per_code', any_value(s.document_id), NULL::INTEGER, 'subject', s.subject_code, s.classification, NULL, NULL, NULL,
        NULL, NULL, NULL, count(DISTINCT s.subject_name) = 1,
        'code ' || s.subject_code || ' has several names in ' || d.fiscal_year || ': ' || string_agg(DISTINCT s.subject_name, ' / ')
 FROM s JOIN core.dim_document d USING (document_id)

@@ -5,13 +5,13 @@ WITH n AS (
     FROM core.fact_narrative_figure f
     JOIN core.ref_narrative_target r ON r.document_id = f.document_id AND r.seq = f.seq
 )
-SELECT 'narrative_vs_table' AS rule, n.document_id, n.target_table AS table_type,
+SELECT 'narrative_vs_table' AS rule, n.document_id, NULL::INTEGER AS table_seq, n.target_table AS table_type,
        n.label || ' → ' || n.target_subject AS subject, n.target_measure AS measure,
        n.value AS expected,
        coalesce(b.amount_wan, 0) AS actual,  -- a blank or absent cell is a published zero
        dq_tol(1, greatest(coalesce(b.decimals, 0), CASE WHEN contains(n.value_text, '.')
              THEN length(split_part(regexp_extract(n.value_text, '[0-9.]+'), '.', 2)) ELSE 0 END)) AS tolerance,
-       n.page, n.line, n.src_ref || ' ' || coalesce(b.src_ref, '') AS cells
+       n.page, n.line, n.src_ref || ' ' || coalesce(b.src_ref, '') AS cells, NULL::BOOLEAN AS passed, NULL AS message
 FROM n
 LEFT JOIN core.dim_table t ON t.document_id = n.document_id AND t.table_type = n.target_table
 LEFT JOIN core.fact_budget_amount b ON b.document_id = n.document_id AND b.table_type = n.target_table

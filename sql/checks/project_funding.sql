@@ -3,6 +3,7 @@ SELECT 'project_funding_sum' AS rule, document_id, table_seq, 'perf_project' AS 
        '年度资金总额 = 财政拨款+上年结转+其他资金' AS measure,
        coalesce(total_wan, 0) AS expected,
        coalesce(appropriation_wan, 0) + coalesce(carryover_wan, 0) + coalesce(other_wan, 0) AS actual,
-       dq_tol(4, 6) AS tolerance, page, line, src_ref AS cells
+       dq_tol(4, 6) AS tolerance, page, line, src_ref AS cells,
+       NULL::BOOLEAN AS passed, NULL AS message
 FROM core.fact_project_funding
 WHERE has_funding_block

@@ -58,6 +58,6 @@ tot AS (
     WHERE t.subject_level = 'total'
     GROUP BY t.document_id, t.table_seq, t.table_type, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 )
-SELECT * FROM sub
+SELECT *, NULL::BOOLEAN AS passed, NULL AS message FROM sub
 UNION ALL
-SELECT * FROM tot
+SELECT *, NULL::BOOLEAN AS passed, NULL AS message FROM tot

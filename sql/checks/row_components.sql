@@ -23,5 +23,9 @@ calc AS (
 )
 SELECT 'row_components' AS rule, document_id, table_seq, table_type, subject, total_measure || ' = ' || parts_list AS measure,
        coalesce(total, 0) AS expected, coalesce(parts, 0) AS actual, dq_tol(n_parts + 1, d) AS tolerance,
-       page, line, cells
-FROM calc WHERE total IS NOT NULL OR parts IS NOT NULL
+       page, line, cells, NULL::BOOLEAN AS passed, NULL AS message
+FROM calc WHERE (total IS NOT NULL OR parts IS NOT NULL)
+  -- an identity applies only to a table that publishes at least one of its part columns
+  AND EXISTS (SELECT 1 FROM a x JOIN core.ref_row_identity j ON j.table_type = x.table_type
+              AND j.total_measure = calc.total_measure AND j.part_measure = x.measure
+              WHERE x.document_id = calc.document_id AND x.table_seq = calc.table_seq)

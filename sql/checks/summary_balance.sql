@@ -47,4 +47,6 @@ grand AS (
     WHERE t.item IN ('收入总计', '支出总计')
     GROUP BY t.document_id, t.table_seq, t.table_type, t.item, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 )
-SELECT * FROM bal UNION ALL SELECT * FROM sums UNION ALL SELECT * FROM grand
+SELECT *, NULL::BOOLEAN AS passed, NULL AS message FROM (
+    SELECT * FROM bal UNION ALL SELECT * FROM sums UNION ALL SELECT * FROM grand
+)
