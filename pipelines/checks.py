@@ -27,7 +27,7 @@ import pandas as pd
 
 from .config import EXPECTATIONS_DIR, SQL_DIR
 from .narrative import narrative_map
-from .registry import MANDATORY_BUDGET_TABLES, REGISTRY
+from .registry import MANDATORY_BUDGET_TABLES, MANDATORY_FINAL_TABLES, REGISTRY
 from .sqlfiles import run_sql_file, sql_text
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,10 @@ def register_references(con: duckdb.DuckDBPyConnection):
     rows = [(t.type, total, part) for t in REGISTRY for total, parts in t.components for part in parts]
     if rows:
         con.executemany("INSERT INTO core.ref_row_identity VALUES (?, ?, ?)", rows)
-    con.execute("CREATE OR REPLACE TABLE core.ref_mandatory_table (table_type VARCHAR, name_zh VARCHAR)")
-    con.executemany("INSERT INTO core.ref_mandatory_table VALUES (?, ?)",
-                    [(t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_BUDGET_TABLES])
+    con.execute("CREATE OR REPLACE TABLE core.ref_mandatory_table (phase VARCHAR, table_type VARCHAR, name_zh VARCHAR)")
+    con.executemany("INSERT INTO core.ref_mandatory_table VALUES (?, ?, ?)",
+                    [("budget", t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_BUDGET_TABLES]
+                    + [("final", t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_FINAL_TABLES])
     crosswalk = Path(os.environ.get("CNBUDGET_SUBJECT_CROSSWALK", Path(__file__).with_name("subject_crosswalk.csv")))
     con.execute("CREATE OR REPLACE TABLE core.ref_subject_crosswalk (fiscal_year INTEGER, final_code VARCHAR, "
                 "budget_code VARCHAR, note VARCHAR)")

@@ -150,11 +150,11 @@ def document_metadata(seg: Segmented, d: Discovered, override: dict | None = Non
                     label_depts.append(canonical_department(val))
         for m in texts:
             k = key(m)
-            mm = re.match(r"^预算年度[:：]?(\d{4})", k)
+            mm = re.match(r"^(?:预算|决算)年度[:：]?(\d{4})", k)
             if mm and not year:
                 year = int(mm.group(1))
             mm = _DEPT_CODE.match(k)
-            if mm and not dept and not k.startswith("预算年度"):
+            if mm and not dept and not k.startswith(("预算年度", "决算年度")):
                 dept_code, dept = mm.group(1), mm.group(2)
         for b in t.rows[:6]:
             if b.cells and (key(b.cells[0]).startswith("主管部门") or key(b.cells[0]).startswith("部门(单位)名称")):

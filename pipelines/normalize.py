@@ -111,6 +111,7 @@ def _subject_table(out: Parsed, t: Table):
             _issue(out, t, "header_mismatch", "error", f"{t.title}: {why}; table not normalised")
             return
         cols = [(width - n + j, m.name) for j, m in enumerate(fixed)]
+        amount_cols = {c for c, _ in cols}
     unit = unit_of(t)
     for i in range(body_start, len(cells)):
         row = cells[i]
@@ -288,7 +289,9 @@ def _row_subject(row: list[str], amount_cols: set[int] | None = None):
             return None, key(c), "total"
     if amount_cols:
         names = [(j, c) for j, c in enumerate(row) if c and j not in amount_cols and not _is_num(c)]
-        if len(names) == 1 and any(_is_num(row[j]) for j in amount_cols if j < len(row)):
+        # a named row whose figures are all blank is a published zero row (e.g. 因公出国(境)费 with nothing spent)
+        if len(names) == 1 and (any(_is_num(row[j]) for j in amount_cols if j < len(row))
+                                or not any(row[j] for j in amount_cols if j < len(row))):
             name = clean(names[0][1])
             m = _LEVEL_SUFFIX.match(key(name))
             if m:
@@ -307,8 +310,8 @@ def _is_num(c: str) -> bool:
 # ---------------------------------------------------------------- pair summaries
 def _pair_table(out: Parsed, t: Table):
     cells, srcs, width = _padded(t.rows)
-    right_measures = [m.name for m in t.ttype.measures] or ["预算数"]
-    left_measure = "金额" if t.ttype.measures else "预算数"
+    right_measures = [m.name for m in t.ttype.measures] or [t.ttype.pair_measure or "预算数"]
+    left_measure = "金额" if t.ttype.measures else (t.ttype.pair_measure or "预算数")
     unit = unit_of(t)
     started = False
     parent = None

@@ -36,6 +36,8 @@ class TableType:
     classification: str | None = None  # function | economic
     measures: tuple[Measure, ...] = ()
     mandatory_budget: bool = False
+    mandatory_final: bool = False  # part of the 决算 table set a final-accounts document must publish
+    pair_measure: str | None = None  # the amount column of a two-list summary without a measures list
     components: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # (total, parts) row identities
 
     def match(self, title_key: str) -> bool:
@@ -49,7 +51,40 @@ def M(name: str, *labels: str) -> Measure:
 _FGB = (M("合计", "合计", "金额"), M("基本支出"), M("项目支出"))
 
 # Order matters: the first match wins, so the more specific titles come first.
-REGISTRY: tuple[TableType, ...] = (
+# 决算 (final accounts) tables come first: their titles contain the budget tables' words.
+FINAL: tuple[TableType, ...] = (
+    TableType("final_fiscal_summary", "财政拨款收入支出决算总表", "pair_summary",
+              (r"财政拨款收入支出决算总表",), mandatory_final=False, pair_measure="决算数"),
+    TableType("final_revenue", "收入决算表", "subject", (r"^(部门)?收入决算表",), classification="function",
+              measures=(M("合计", "本年收入合计", "合计"), O("财政拨款收入"), O("事业收入"), O("经营收入"),
+                        O("其他收入"))),
+    TableType("final_gpb_basic", "一般公共预算财政拨款基本支出决算表", "subject",
+              (r"一般公共预算(财政拨款)?基本支出决算(明细)?表",), classification="economic", mandatory_final=True,
+              measures=(M("合计", "合计", "决算数"), M("人员经费"), M("公用经费")),
+              components=(("合计", ("人员经费", "公用经费")),)),
+    TableType("final_gpb_expenditure", "一般公共预算财政拨款支出决算表", "subject",
+              (r"一般公共预算(财政拨款)?支出决算(明细)?表",), classification="function", mandatory_final=True,
+              measures=(M("年初预算数"), O("调整预算数"), M("决算数"), M("完成预算%", "完成预算%", "完成预算"))),
+    TableType("final_gov_fund", "政府性基金预算财政拨款收入支出决算表", "subject",
+              (r"政府性基金预算财政拨款(收入)?支出决算表",), classification="function", mandatory_final=True,
+              measures=(M("合计", "合计", "决算数"), O("基本支出"), O("项目支出"))),
+    TableType("final_soe", "国有资本经营预算财政拨款支出决算表", "subject",
+              (r"国有资本经营预算财政拨款(收入)?支出决算表",), classification="function",
+              measures=(M("合计", "合计", "决算数"), O("基本支出"), O("项目支出"))),
+    TableType("final_summary", "收入支出决算总表", "pair_summary", (r"收入支出决算(总)?表",),
+              mandatory_final=True, pair_measure="决算数"),
+    TableType("final_expenditure", "支出决算表", "subject", (r"^(部门)?支出决算(总)?表",), classification="function",
+              mandatory_final=True,
+              measures=(M("合计", "本年支出合计", "合计"), M("基本支出"), M("项目支出"), O("上缴上级支出"),
+                        O("经营支出"), O("对附属单位补助支出")),
+              components=(("合计", ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")),)),
+    TableType("final_three_public", "财政拨款“三公”经费支出决算表", "three_public", (r"三公\"?经费.*决算",),
+              mandatory_final=True, measures=(M("预算数"), M("决算数"))),
+    TableType("final_admin_cost", "机关运行经费支出决算表", "subject", (r"机关运行经费(支出)?决算表",),
+              classification="economic", measures=(M("合计", "合计", "决算数"),)),
+)
+
+REGISTRY: tuple[TableType, ...] = FINAL + (
     TableType("fiscal_summary", "财政拨款收支总表", "pair_summary",
               (r"财政拨款收支(预算)?总表", r"公开表[四4]$"), mandatory_budget=True,
               measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算财政拨款", "政府性基金预算财政拨款"),
@@ -136,3 +171,4 @@ def classify_title(text: str) -> TableType | None:
 
 
 MANDATORY_BUDGET_TABLES = tuple(t.type for t in REGISTRY if t.mandatory_budget)
+MANDATORY_FINAL_TABLES = tuple(t.type for t in REGISTRY if t.mandatory_final)

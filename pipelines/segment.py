@@ -30,7 +30,7 @@ from .registry import TABLE_NUMBER, TableType, classify_title
 from .text import key
 
 _META = (
-    re.compile(r"^预算年度[:：]?\s*\d{4}"),
+    re.compile(r"^(预算|决算)年度[:：]?\s*\d{4}"),
     re.compile(r"^(金额)?单位[:：]"),
     re.compile(r"^\d{3,}\s*\S+"),  # "316平乡县人力资源和社会保障局"
     re.compile(r"^截止时间[:：]"),

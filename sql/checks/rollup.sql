@@ -3,7 +3,9 @@
 WITH a AS (
     SELECT document_id, table_seq, table_type, classification, subject_code, subject_name, subject_level,
            measure, amount_wan, decimals, page, line, src_ref
-    FROM core.fact_budget_amount WHERE classification IN ('function', 'economic')
+    FROM core.fact_budget_amount
+    WHERE classification IN ('function', 'economic')
+      AND NOT contains(measure, '%')  -- a ratio column (完成预算%) does not add up
 ),
 parents AS (
     SELECT DISTINCT document_id, table_seq, table_type, classification, subject_code, subject_name, subject_level

@@ -2,13 +2,14 @@
 -- present / declared_empty / missing. Mandatory tables count as missing only in documents that publish the
 -- standard budget table set (the completeness rule's scope); a performance-only document shows them blank.
 WITH docs AS (SELECT document_id, county, region_code, department, fiscal_year, phase FROM marts.documents),
-budget_docs AS (
-    SELECT DISTINCT document_id FROM core.dim_table
-    WHERE table_type IN ('income_expense_summary', 'revenue', 'expenditure', 'fiscal_summary', 'gpb_expenditure')
+set_docs AS (
+    SELECT DISTINCT t.document_id, d.phase FROM core.dim_table t JOIN core.dim_document d USING (document_id)
+    WHERE t.table_type IN ('income_expense_summary', 'revenue', 'expenditure', 'fiscal_summary', 'gpb_expenditure',
+                           'final_summary', 'final_expenditure', 'final_gpb_expenditure')
 ),
 types AS (
-    SELECT table_type FROM core.ref_mandatory_table
-    UNION SELECT DISTINCT table_type FROM core.dim_table
+    SELECT phase, table_type FROM core.ref_mandatory_table
+    UNION SELECT DISTINCT d.phase, t.table_type FROM core.dim_table t JOIN core.dim_document d USING (document_id)
 ),
 have AS (
     SELECT document_id, table_type, bool_or(declared_empty) AS declared_empty, count(*) AS n
@@ -16,9 +17,9 @@ have AS (
 )
 SELECT d.county, d.region_code, d.department, d.fiscal_year, d.phase, t.table_type,
        CASE WHEN h.n IS NULL THEN
-                CASE WHEN t.table_type IN (SELECT table_type FROM core.ref_mandatory_table)
-                      AND d.document_id IN (SELECT document_id FROM budget_docs) THEN 'missing' ELSE '' END
+                CASE WHEN (d.phase, t.table_type) IN (SELECT (phase, table_type) FROM core.ref_mandatory_table)
+                      AND d.document_id IN (SELECT document_id FROM set_docs) THEN 'missing' ELSE '' END
             WHEN h.declared_empty THEN 'declared_empty' ELSE 'present' END AS status,
        coalesce(h.n, 0) AS n
-FROM docs d CROSS JOIN types t LEFT JOIN have h ON h.document_id = d.document_id AND h.table_type = t.table_type
+FROM docs d JOIN types t ON t.phase = d.phase LEFT JOIN have h ON h.document_id = d.document_id AND h.table_type = t.table_type
 ORDER BY d.region_code, d.fiscal_year, d.phase, d.department, t.table_type;
