@@ -60,16 +60,20 @@ def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> 
     return out
 
 
-def coverage_matrix(cov: pd.DataFrame) -> tuple[list[str], list[dict]]:
+def coverage_matrix(cov: pd.DataFrame) -> tuple[list[tuple[str, str]], list[dict]]:
+    """Rows: region × department × year; columns: (phase, table type), so a department-year's budget
+    (预算) and final accounts (决算) sit side by side."""
     if cov.empty:
         return [], []
-    types = sorted(cov["table_type"].unique())
+    cols = sorted({(p, t) for p, t in zip(cov["phase"], cov["table_type"])})
     rows = []
-    keys = ["county", "region_code", "department", "fiscal_year", "phase"]
-    for key, g in cov.groupby(keys, sort=True, dropna=False):
-        st = dict(zip(g["table_type"], g["status"]))
-        rows.append({**dict(zip(keys, key)), "cells": [st.get(t, "") for t in types]})
-    return types, rows
+    keys = ["county", "region_code", "department", "fiscal_year"]
+    for key_, g in cov.groupby(keys, sort=True, dropna=False):
+        st = {(p, t): s_ for p, t, s_ in zip(g["phase"], g["table_type"], g["status"])}
+        phases = set(g["phase"])
+        rows.append({**dict(zip(keys, key_)),
+                     "cells": [st.get(c, "absent" if c[0] not in phases else "") for c in cols]})
+    return cols, rows
 
 
 def render(warehouse: Path, out: Path | None = None) -> Path:

@@ -195,14 +195,23 @@ def document_metadata(seg: Segmented, d: Discovered, override: dict | None = Non
     titles = [key(t.title) for t in seg.tables] + [key(b.cells[0]) for b in seg.narrative[:5]]
     phase = "final" if any(re.search(r"(?<!预)决算", x) for x in titles) else "budget"
     meta = {"department": dept, "department_code": dept_code, "fiscal_year": year, "phase": phase}
+    disagreements = []
     if override:
+        for k, v in override.items():
+            if v is not None and meta.get(k) not in (None, v) and str(meta.get(k)) != str(v):
+                disagreements.append(f"manifest sets {k}={v!r} but the document's headings say {meta.get(k)!r}")
         meta.update({k: v for k, v in override.items() if v is not None})
     region = None
     if meta.get("department") and meta.get("fiscal_year"):
         hint = " ".join(b.cells[0] for b in seg.narrative[:50])
-        region, problem = resolve(meta["department"], int(meta["fiscal_year"]), hint)
+        # a county given by the manifest is resolved itself, so county and region code cannot disagree
+        region, problem = resolve(meta.get("county") or meta["department"], int(meta["fiscal_year"]), hint)
         if problem:
             problems.append(problem)
+        elif override and override.get("county") and region and not meta["department"].startswith(region.name) \
+                and region.level == "county":
+            disagreements.append(f"manifest sets county={override['county']!r} but the department heading "
+                                 f"{meta['department']!r} names another place")
     else:
         problems.append("department or fiscal year not found in the document's headings")
     meta.update({
@@ -213,6 +222,7 @@ def document_metadata(seg: Segmented, d: Discovered, override: dict | None = Non
         "prefecture": region.prefecture if region else None,
         "region_ref_year": region.ref_year if region else None,
     })
+    meta["_disagreements"] = disagreements
     return meta, problems
 
 
@@ -262,6 +272,10 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
         for p in problems:
             parsed.issues.append({"table_seq": None, "table_type": None, "rule": "metadata_unresolved",
                                   "severity": "error", "message": p, "page": None, "line": None, "src_ref": None})
+        for p in meta.pop("_disagreements", []):
+            parsed.issues.append({"table_seq": None, "table_type": None, "rule": "manifest_disagrees",
+                                  "severity": "warn", "message": f"{d.path.name}: {p}", "page": None, "line": None,
+                                  "src_ref": None})
         units = {t["unit"] for t in parsed.tables if t["kind"] in ("subject", "pair_summary")}
         doc.update(meta)
         doc.update({"pages": pages, "n_tables": len(parsed.tables), "unit": ",".join(sorted(units)) or "万元",

@@ -186,6 +186,10 @@ def test_manifest_overrides_the_headings_and_cannot_escape(batch):
     raw, wh, stats, con = batch
     assert con.execute("SELECT fiscal_year FROM marts.documents WHERE source_path LIKE '%/hezheng.txt'"
                        ).fetchone() == (2023,)  # the document says 2024; the manifest wins
+    # … and the disagreement is recorded where the dashboard shows it
+    msg = con.execute("SELECT message FROM marts.dq_findings f JOIN marts.documents d USING (document_id) "
+                      "WHERE d.source_path LIKE '%/hezheng.txt' AND f.subject = 'manifest_disagrees'").fetchall()
+    assert msg == [("hezheng.txt: manifest sets fiscal_year=2023 but the document's headings say 2024",)]
     with pytest.raises(ValueError, match="escapes the raw folder"):
         load_manifest(raw)
     # nothing from the symlinked file outside raw/ was read
