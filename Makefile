@@ -31,6 +31,7 @@ test: setup browser
 ## Benchmarks (ratios measured in one run; not part of the tests).
 bench: setup
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/warehouse.py
 
 ## Dagster UI on http://127.0.0.1:3000 with the instance kept under .dagster_home/.
 dagster: setup

@@ -133,12 +133,14 @@ def dq(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
 def forge(counties: int = typer.Option(3, "--counties"), years: int = typer.Option(2, "--years"),
           out: Path = typer.Option(..., "--out"), departments: int = typer.Option(2, "--departments"),
           seed: int = typer.Option(7, "--seed"), start_year: int = typer.Option(2021, "--start-year"),
-          fmt: str = typer.Option("pdf", "--format", help="pdf | txt")):
+          fmt: str = typer.Option("pdf", "--format", help="pdf | txt"),
+          finals: bool = typer.Option(True, "--finals/--no-finals", help="also forge 决算 for the budgets"),
+          truth: Path = typer.Option(None, "--truth", help="folder for the ground-truth files (default: --out)")):
     """Forge a synthetic multi-county, multi-year corpus that reconciles, with ground truth per document."""
     from .forge import forge as run
 
     paths = run(out, counties=counties, years=years, departments=departments, seed=seed, start_year=start_year,
-                fmt=fmt)
+                fmt=fmt, finals=finals, truth=truth)
     console.print(f"forged {len(paths)} documents (+ .truth.json each) in {out}", soft_wrap=True)
 
 

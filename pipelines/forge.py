@@ -314,8 +314,11 @@ def pick_counties(rng: random.Random, n: int, year: int = 2022) -> list[dict]:
 
 
 def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, seed: int = 7,
-          start_year: int = 2021, fmt: str = "pdf", finals: bool = False) -> list[Path]:
-    """``finals``: also forge each budget's final accounts (部门决算, 'hebei' template family only)."""
+          start_year: int = 2021, fmt: str = "pdf", finals: bool = False, truth: Path | None = None) -> list[Path]:
+    """``finals``: also forge each budget's final accounts (部门决算, 'hebei' template family only).
+    ``truth``: folder for the ground-truth files (default: beside the documents)."""
+    truth = truth or out
+    truth.mkdir(parents=True, exist_ok=True)
     from .pdfgen import render_blocks
 
     rng = random.Random(seed)
@@ -334,7 +337,7 @@ def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, se
                 else:
                     path = out / f"{stem}.txt"
                     path.write_text(blocks_to_cells_text(blocks), encoding="utf-8")
-                (out / f"{stem}.truth.json").write_text(
+                (truth / f"{stem}.truth.json").write_text(
                     json.dumps(truth_of(b, path.name), ensure_ascii=False, indent=1), encoding="utf-8")
                 written.append(path)
                 if finals and family == "hebei":
@@ -346,7 +349,7 @@ def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, se
                         render_blocks(fblocks, fpath)
                     else:
                         fpath.write_text(blocks_to_cells_text(fblocks), encoding="utf-8")
-                    (out / f"{fstem}.truth.json").write_text(json.dumps(
+                    (truth / f"{fstem}.truth.json").write_text(json.dumps(
                         truth_of_final(fin, fpath.name, path.name), ensure_ascii=False, indent=1), encoding="utf-8")
                     written.append(fpath)
     return written

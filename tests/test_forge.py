@@ -61,3 +61,14 @@ def test_every_forged_figure_comes_back_exactly(forged):
 def test_forged_documents_reconcile(forged):
     con, _, _ = forged
     assert con.execute("SELECT rule, count(*) FROM dq.findings GROUP BY 1").fetchall() == []
+
+
+def test_bundled_forged_corpus_is_reproducible(tmp_path):
+    """data/raw/forged and data/forged_truth are exactly what the forge makes from its defaults
+    (`cnbudget forge --counties 3 --years 2 --departments 2`)."""
+    out = forge(tmp_path / "docs", counties=3, years=2, departments=2, finals=True, truth=tmp_path / "truth")
+    assert len(out) == 20
+    for p in out:
+        assert (ROOT / "data" / "raw" / "forged" / p.name).read_bytes() == p.read_bytes(), p.name
+    for t in (tmp_path / "truth").glob("*.json"):
+        assert (ROOT / "data" / "forged_truth" / t.name).read_text(encoding="utf-8") == t.read_text(encoding="utf-8")
