@@ -59,12 +59,13 @@ def stage_synthetic(staging: Path, rows: int, docs: int) -> list[Path]:
         d.mkdir(exist_ok=True)
         files = sorted(part.glob("*.parquet"))
         # one file per document, as the extractor writes it
-        con.execute("COPY (SELECT ?::VARCHAR AS document_id, * FROM read_parquet(?)) TO ? (FORMAT parquet)",
-                    [doc, [str(f) for f in files], str(d / "budget.parquet")])
+        con.execute("COPY (SELECT * FROM read_parquet(?, hive_partitioning = true)) TO ? (FORMAT parquet)",
+                    [[str(f) for f in files], str(d / "budget.parquet")])
         (d / "document.json").write_text(json.dumps({
             "document_id": doc, "source_path": f"bench/{doc}.pdf", "sha256": doc * 4, "bytes": 1, "file_type": "pdf",
             "parser_version": "bench", "status": "loaded", "error_kind": None, "error": None, "hint": None,
             "region_code": f"{110101 + int(doc, 16) % 2800}", "county": f"县{int(doc, 16) % 2800}",
+            "region_level": "county", "province": "省", "prefecture": "市", "region_ref_year": 2022,
             "department": f"部门{int(doc, 16) % 60}", "department_code": "001",
             "fiscal_year": 2019 + int(doc, 16) % 5, "phase": "budget", "pages": 10, "n_tables": 6, "unit": "万元",
             "seconds": 0.1}), encoding="utf-8")
@@ -75,11 +76,15 @@ def stage_synthetic(staging: Path, rows: int, docs: int) -> list[Path]:
 
 def child(stage: str, args: dict) -> dict:
     """Run one stage in a fresh process; report seconds and peak RSS."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
+        json.dump(args, fh)
     code = f"import json,sys; sys.path.insert(0, {str(ROOT)!r}); from bench.warehouse import _stage; " \
-           f"print(json.dumps(_stage({stage!r}, json.loads(sys.argv[1]))))"
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(args)], capture_output=True, text=True, check=True)
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    return res
+           f"print(json.dumps(_stage({stage!r}, json.load(open(sys.argv[1])))))"
+    out = subprocess.run([sys.executable, "-c", code, fh.name], capture_output=True, text=True)
+    os.unlink(fh.name)
+    if out.returncode != 0:
+        raise SystemExit(f"stage {stage} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _stage(stage: str, a: dict) -> dict:

@@ -48,6 +48,8 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
             err.print(f"[red]stopped, the warehouse is unchanged:[/red] {e.strerror or e}")
             raise typer.Exit(4)
     t = Table(title=f"cnbudget refresh — {stats['warehouse']}", show_header=False)
+    if stats.get("unchanged"):
+        t.add_row("nothing new", "no document changed since the last build: the warehouse is unchanged")
     t.add_row("documents loaded", str(stats["documents"]))
     t.add_row("extracted / cached", f"{stats['extracted']} / {stats['cached']}")
     t.add_row("documents with errors", str(stats["ingest_errors"]))

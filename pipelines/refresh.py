@@ -25,7 +25,7 @@ from pathlib import Path
 from .config import staging_dir
 from .extract import PARSER_VERSION, Discovered, discover, extract_one, staged_path
 from .limits import LIMIT_KINDS, Limits, fault
-from .warehouse import build, refresh_lock
+from .warehouse import build, inputs_fingerprint, live_fingerprint, live_summary, refresh_lock
 
 # staged errors that may say nothing lasting about the document (disk, a killed child): tried again
 RETRY_KINDS = ("io_error", "worker_died")
@@ -508,8 +508,16 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
                 seen[d.sha256] = d
         unique = list(seen.values())
         results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress)
-        stats = build([staged_path(staging, d) for d in unique], warehouse, run_id=uuid.uuid4().hex[:12],
-                      extra_errors=extra_errors)
+        staged = [staged_path(staging, d) for d in unique]
+        if (not force and all(r["status"] == "cached" for r in results)
+                and live_fingerprint(warehouse) == inputs_fingerprint(staged, extra_errors)):
+            # nothing new, nothing changed: the live warehouse is already this build
+            stats = live_summary(warehouse)
+            stats.update({"unchanged": True, "run_id": None, "seconds": 0.0, "warehouse": str(warehouse),
+                          "dq": {"data_docs": None, "findings": stats["findings_error"] + stats["findings_warn"]}})
+        else:
+            stats = build(staged, warehouse, run_id=uuid.uuid4().hex[:12], extra_errors=extra_errors)
+            stats["unchanged"] = False
         stats["extracted"] = sum(r["status"] == "extracted" for r in results)
         stats["cached"] = sum(r["status"] == "cached" for r in results)
         stats["errors"] = [r for r in results if r["status"] == "error" or r.get("error")] + [

@@ -8,6 +8,7 @@ previous warehouse as it was; analysts reading it keep reading it.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import time
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from .config import SQL_DIR, gx_dir
+from .config import EXPECTATIONS_DIR, SQL_DIR, gx_dir
 from .limits import fault
 from .sqlfiles import run_sql_file, sql_text
 
@@ -45,6 +46,47 @@ def refresh_lock(warehouse: Path):
         yield
     finally:
         fh.close()
+
+
+_BUILD_CODE = ("checks.py", "registry.py", "warehouse.py", "narrative_map.csv", "subject_crosswalk.csv")
+
+
+def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None = None) -> str:
+    """Digest of everything a build reads: the staged documents (their folder names carry content hash
+    and parser version), the errors recorded outside staging, the SQL, the suites and the check code."""
+    h = hashlib.sha256()
+    for name in sorted(d.name for d in staged_dirs):
+        h.update(name.encode())
+    h.update(json.dumps(extra_errors or [], sort_keys=True, default=str).encode())
+    here = Path(__file__).parent
+    for f in sorted(SQL_DIR.rglob("*.sql")) + sorted(EXPECTATIONS_DIR.glob("*.json")) + \
+            [here / n for n in _BUILD_CODE]:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def live_fingerprint(warehouse: Path) -> str | None:
+    """The fingerprint the live warehouse was built from (None if there is none or it cannot be read)."""
+    if not warehouse.exists():
+        return None
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            row = con.execute(sql_text("build_fingerprint.sql", "marts_io")).fetchone()
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+def live_summary(warehouse: Path) -> dict:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return summary(con)
+    finally:
+        con.close()
 
 
 def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
@@ -94,6 +136,8 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         for f in sorted((SQL_DIR / "marts").glob("*.sql")):
             run_sql_file(con, f)
         stats = summary(con)
+        con.execute("INSERT INTO core.build_info VALUES (?, ?)",
+                    [inputs_fingerprint(staged_dirs, extra_errors), datetime.now(timezone.utc).replace(tzinfo=None)])
         con.execute("INSERT INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, started, datetime.now(timezone.utc).replace(tzinfo=None), stats["documents"],
                      stats["ingest_errors"], stats["facts"], dq["findings"], dq["gx_success"], dq["data_docs"]])

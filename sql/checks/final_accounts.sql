@@ -38,3 +38,6 @@ UNION ALL
 SELECT 'item_table_sum', document_id, table_seq, table_type, '合计 = Σ items', measure, total, coalesce(parts, 0),
        dq_tol(n + 1, d), page, line, src_ref, NULL::BOOLEAN, NULL
 FROM items
+-- only tables laid out as item rows (the Jiangsu "三公" table is one row of columns, checked by row_components)
+WHERE EXISTS (SELECT 1 FROM f x WHERE x.document_id = items.document_id AND x.table_seq = items.table_seq
+              AND x.subject_name NOT IN ('合计', '总计'))

@@ -98,3 +98,7 @@ CREATE TABLE core.parse_issues (
     document_id VARCHAR NOT NULL, table_seq INTEGER, table_type VARCHAR, rule VARCHAR, severity VARCHAR,
     message VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
 );
+
+-- What this file was built from: a digest of the staged documents' names (content hash + parser version),
+-- the SQL, the suites and the check code. A refresh whose inputs have the same digest has nothing to do.
+CREATE TABLE core.build_info (fingerprint VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL);
