@@ -61,6 +61,27 @@ def test_consistent_pairs_raise_no_finding(pairs):
     assert con.execute("SELECT rule, count(*) FROM dq.findings GROUP BY 1").fetchall() == []
 
 
+def test_renamed_code_is_matched_through_the_crosswalk(tmp_path, monkeypatch):
+    """A final account that publishes a subject under another code than its budget is matched through
+    the crosswalk file (here a test crosswalk: the project's own file holds no rename yet)."""
+    raw = tmp_path / "raw"
+    forge(raw, counties=1, years=1, departments=1, seed=5, fmt="txt", finals=True)
+    final = next(raw.glob("*_final.txt"))
+    final.write_text(final.read_text(encoding="utf-8").replace("\t2080109\n", "\t2080199\n"), encoding="utf-8")
+    for t in raw.glob("*.truth.json"):
+        t.unlink()
+    xw = tmp_path / "crosswalk.csv"
+    xw.write_text("fiscal_year,final_code,budget_code,note\n2021,2080199,2080109,test rename\n", encoding="utf-8")
+    monkeypatch.setenv("CNBUDGET_SUBJECT_CROSSWALK", str(xw))
+    wh = tmp_path / "wh" / "budget.duckdb"
+    refresh(raw, wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    rows = con.execute("SELECT subject_code, final_subject_code_before_crosswalk, missing_side FROM "
+                       "marts.budget_execution WHERE subject_code = '2080109' AND measure = '合计'").fetchall()
+    con.close()
+    assert rows == [("2080109", "2080199", None)]
+
+
 def test_one_side_missing_is_kept_and_named(tmp_path):
     raw = tmp_path / "raw"
     forge(raw, counties=1, years=1, departments=1, seed=5, finals=True)
@@ -100,6 +121,8 @@ def _drop(title):
 FINAL_PLANTS = {
     "final_balance": (_edit("收入支出决算总表", "支出总计", 4, bump="1.00"), "summary_balance"),
     "final_carryover": (_edit("收入支出决算总表", "年末结转和结余", 4, bump="1.00"), "summary_grand_total"),
+    # a 结余分配 of 1.00 printed without the 支出总计 including it
+    "final_surplus_distribution": (_edit("收入支出决算总表", "结余分配", 4, value="1.00"), "summary_grand_total"),
     "completion_rate": (_edit("一般公共预算财政拨款支出决算表", "合计", 5, value="99.9"), "final_completion_rate"),
     "three_public_total": (_edit("财政拨款“三公”经费支出决算表", "合计", 3, bump="1.00"), "item_table_sum"),
     "final_rollup": (_edit("支出决算表", "合计", 3, bump="1.00"), "rollup_total_lei"),

@@ -1,5 +1,6 @@
 -- 收支总表 / 财政拨款收支总表: 收入总计 = 支出总计; 本年收入合计 = Σ income items;
--- 本年支出合计 = Σ expenditure items (per column); 收入总计 = 本年收入合计 + 结转结余.
+-- 本年支出合计 = Σ expenditure items (per column); 收入总计 = 本年收入合计 + 结转结余;
+-- 决算: 支出总计 = 本年支出合计 + 结余分配 + 年末结转和结余.
 WITH s AS (
     SELECT document_id, table_seq, table_type, side, subject_name AS item, parent_item, measure, amount_wan,
            decimals, page, line, src_ref
@@ -32,6 +33,7 @@ sums AS (
     LEFT JOIN s x ON x.document_id = t.document_id AND x.table_seq = t.table_seq AND x.side = t.side
          AND x.measure = t.measure AND x.parent_item IS NULL
          AND x.item NOT IN ('本年收入合计', '本年支出合计', '收入总计', '支出总计') AND x.item NOT LIKE '%结转%'
+         AND x.item NOT LIKE '%结余分配%' AND x.item NOT LIKE '%弥补收支差额%'
     WHERE t.item IN ('本年收入合计', '本年支出合计')
     GROUP BY t.document_id, t.table_seq, t.table_type, t.item, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 ),
@@ -43,7 +45,8 @@ grand AS (
     FROM s t
     LEFT JOIN s x ON x.document_id = t.document_id AND x.table_seq = t.table_seq AND x.side = t.side
          AND x.measure = t.measure AND x.parent_item IS NULL
-         AND (x.item IN ('本年收入合计', '本年支出合计') OR x.item LIKE '%结转%')
+         AND (x.item IN ('本年收入合计', '本年支出合计') OR x.item LIKE '%结转%' OR x.item LIKE '%结余分配%'
+              OR x.item LIKE '%弥补收支差额%')
     WHERE t.item IN ('收入总计', '支出总计')
     GROUP BY t.document_id, t.table_seq, t.table_type, t.item, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 )
