@@ -42,3 +42,28 @@ def test_dashboard_in_headless_chromium(seed_warehouse, tmp_path):
     subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--window-size=1400,2400",
                     f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+def test_dashboard_with_seeds_and_real_pdfs(tmp_path, pingxiang, hezheng):
+    """The dashboard with the seed documents and the 16 real Jiangsu PDFs loaded, rendered in Chromium."""
+    from pipelines.refresh import refresh
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in (pingxiang, hezheng):
+        (raw / p.name).write_bytes(p.read_bytes())
+    real = ROOT.parent / "shared" / "real" / "jiangsu"
+    pdfs = sorted(real.rglob("*.pdf"))
+    assert len(pdfs) == 16
+    for i, p in enumerate(pdfs):
+        (raw / f"{i:02d}_{p.name}").write_bytes(p.read_bytes())
+    wh = tmp_path / "wh" / "budget.duckdb"
+    stats = refresh(raw, wh)
+    assert stats["documents"] == 18
+    page = render(wh, tmp_path / "dashboard.html")
+    dom = subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                          page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    for dept in ("江苏省委办公厅", "江苏省人大常委会办公厅", "江苏省政协办公厅", "平乡县人力资源和社会保障局"):
+        assert dept in dom
+    assert "<td>320000</td>" in dom  # province-level documents carry the province code
+    assert dom.count("<svg") >= 3 and 'id="findings"' in dom
