@@ -114,8 +114,15 @@ def _stage(stage: str, a: dict) -> dict:
         from pipelines.refresh import refresh
 
         refresh(Path(a["raw"]), Path(a["warehouse"]))
-    return {"seconds": round(time.perf_counter() - t0, 3),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), **extra}
+    return {"seconds": round(time.perf_counter() - t0, 3), "peak_rss_mb": _peak_mb(), **extra}
+
+
+def _peak_mb() -> float:
+    """This process's own high-water mark (VmHWM; ru_maxrss would carry the parent's over exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def main():

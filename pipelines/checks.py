@@ -80,10 +80,13 @@ def register_references(con: duckdb.DuckDBPyConnection):
         con.executemany("INSERT INTO core.ref_subject_crosswalk VALUES (?, ?, ?, ?)", xs)
     con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
                 "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR)")
-    figs = con.execute("SELECT document_id, seq, label FROM core.fact_narrative_figure").fetchall()
+    figs = con.execute("SELECT document_id, seq, label, unit FROM core.fact_narrative_figure").fetchall()
     out = []
-    for doc, seq, label in figs:
+    for doc, seq, label, unit in figs:
         for r in narrative_map():
+            # a percentage only ever names a percentage column, an amount only an amount
+            if ("%" in r["target_measure"]) != (unit == "%"):
+                continue
             if re.fullmatch(r["label_pattern"], label or ""):
                 out.append((doc, seq, r["target_table"], r["target_subject"].replace("{label}", label),
                             r["target_measure"]))

@@ -75,6 +75,17 @@ def _split(total: Decimal, n: int, rng: random.Random, q: Decimal = Q) -> list[D
     return parts
 
 
+def _roll_up(lines: dict, measures: tuple[str, ...]) -> dict[str, list[Decimal]]:
+    """Sum 项 figures into their 款 and 类: code -> [sum per measure]."""
+    acc: dict[str, list[Decimal]] = {}
+    for code, v in lines.items():
+        for c in (code[:3], code[:5], code):
+            a = acc.setdefault(c, [Decimal(0)] * len(measures))
+            for k, m in enumerate(measures):
+                a[k] += v[m]
+    return acc
+
+
 @dataclass
 class ForgedBudget:
     county: str
@@ -89,18 +100,8 @@ class ForgedBudget:
 
     def subject_rows(self):
         """(code, name, 合计, 基本支出, 项目支出, 上年结转) for 类, 款, 项 in code order, with sums."""
-        acc: dict[str, list[Decimal]] = {}
-        for code, v in self.lines.items():
-            for c in (code[:3], code[:5], code):
-                a = acc.setdefault(c, [Decimal(0)] * 3)
-                a[0] += v["基本支出"]
-                a[1] += v["项目支出"]
-                a[2] += v["上年结转"]
-        rows = []
-        for c in sorted(acc):
-            b, p, cy = acc[c]
-            rows.append((c, FUNCTION[c], b + p, b, p, cy))
-        return rows
+        acc = _roll_up(self.lines, ("基本支出", "项目支出", "上年结转"))
+        return [(c, FUNCTION[c], acc[c][0] + acc[c][1], *acc[c]) for c in sorted(acc)]
 
     def totals(self):
         b = sum(v["基本支出"] for v in self.lines.values())
@@ -364,13 +365,9 @@ class ForgedFinal:
     three_public: dict  # item -> (预算数, 决算数)
 
     def subject_rows(self):
-        acc: dict[str, list[Decimal]] = {}
-        for code, v in self.actual.items():
-            for c in (code[:3], code[:5], code):
-                a = acc.setdefault(c, [Decimal(0)] * 2)
-                a[0] += v["基本支出"]
-                a[1] += v["项目支出"]
-        return [(c, FUNCTION[c], acc[c][0] + acc[c][1], acc[c][0], acc[c][1]) for c in sorted(acc)]
+        """(code, name, 合计, 基本支出, 项目支出) for 类, 款, 项 in code order, with sums."""
+        acc = _roll_up(self.actual, ("基本支出", "项目支出"))
+        return [(c, FUNCTION[c], acc[c][0] + acc[c][1], *acc[c]) for c in sorted(acc)]
 
 
 def forge_final(rng: random.Random, b: ForgedBudget) -> ForgedFinal:
@@ -460,7 +457,8 @@ def final_blocks(f: ForgedFinal) -> list[Block]:
     out += [_T("政府性基金预算财政拨款收入支出决算表"), *head, _R("序号", "项目", "合计"), _R("栏次", "1", "2"),
             _T("注：本单位无政府性基金预算财政拨款收入支出，空表列示。"),
             _T(f"{b.department}{b.year}年度部门决算说明"),
-            _T(f"本年支出合计{spent:.2f}万元，其中基本支出{basic:.2f}万元，项目支出{proj:.2f}万元。")]
+            _T(f"本年支出合计{spent:.2f}万元，其中基本支出{basic:.2f}万元，项目支出{proj:.2f}万元；"
+               f"一般公共预算财政拨款支出完成预算的{_pct(spent, total_b)}%。")]
     return out
 
 

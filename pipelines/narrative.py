@@ -16,7 +16,7 @@ from pathlib import Path
 from .blocks import Block
 from .text import clean
 
-_FIG = re.compile(r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>万元|亿元|元)(?!/)")
+_FIG = re.compile(r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>万元|亿元|元|%)(?!/)")
 _LEAD = re.compile(r"^(其中[:：]?|主要是|共计|合计|安排|包括|含)+")
 
 
@@ -27,7 +27,7 @@ def narrative_figures(blocks: list[Block]) -> list[dict]:
         for m in _FIG.finditer(text):
             start = max(text.rfind(p, 0, m.start()) for p in "，,。；;：:（()）、")
             label = text[start + 1:m.start()].strip()
-            label = re.sub(r"(为|是|达到|约)$", "", label)
+            label = re.sub(r"(为|是|达到|约|的)$", "", label)
             label = re.sub(r"^\d{4}年(度)?", "", label)
             label = _LEAD.sub("", label)
             sent_start = max(text.rfind(p, 0, m.start()) for p in "。；;") + 1

@@ -118,7 +118,16 @@ def _drop(title):
     return run
 
 
+def _narrative_rate(blocks):
+    """The 情况说明 quotes a 完成预算% the table does not show."""
+    import re
+
+    b = next(b for b in blocks if b.kind == "text" and "完成预算的" in b.cells[0])
+    b.cells[0] = re.sub(r"完成预算的[\d.]+%", "完成预算的50.0%", b.cells[0])
+
+
 FINAL_PLANTS = {
+    "narrative_rate": (_narrative_rate, "narrative_vs_table"),
     "final_balance": (_edit("收入支出决算总表", "支出总计", 4, bump="1.00"), "summary_balance"),
     "final_carryover": (_edit("收入支出决算总表", "年末结转和结余", 4, bump="1.00"), "summary_grand_total"),
     # a 结余分配 of 1.00 printed without the 支出总计 including it
