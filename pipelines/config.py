@@ -18,3 +18,12 @@ def staging_dir(warehouse: Path) -> Path:
 
 def gx_dir(warehouse: Path) -> Path:
     return warehouse.parent / "gx"
+
+
+def current_raw() -> Path:
+    """The raw folder as the environment says now (sensors evaluate long after import)."""
+    return Path(os.environ.get("CNBUDGET_RAW", ROOT / "data" / "raw"))
+
+
+def current_warehouse() -> Path:
+    return Path(os.environ.get("CNBUDGET_WAREHOUSE", WAREHOUSE_DIR / "budget.duckdb"))

@@ -76,6 +76,31 @@ def coverage_matrix(cov: pd.DataFrame) -> tuple[list[tuple[str, str]], list[dict
     return cols, rows
 
 
+def failures_file(warehouse: Path) -> Path:
+    return warehouse.parent / "dq" / "run_failures.jsonl"
+
+
+def record_run_failure(warehouse: Path, record: dict) -> None:
+    """Append a failed run (from the Dagster run-failure sensor) where the dashboard reads it."""
+    import json
+
+    f = failures_file(warehouse)
+    f.parent.mkdir(parents=True, exist_ok=True)
+    rec = {"at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"), **record}
+    with open(f, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def run_failures(warehouse: Path, last: int = 50) -> list[dict]:
+    import json
+
+    f = failures_file(warehouse)
+    if not f.exists():
+        return []
+    lines = [ln for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return [json.loads(ln) for ln in lines[-last:]][::-1]
+
+
 def render(warehouse: Path, out: Path | None = None) -> Path:
     con = connect_readonly(warehouse)
     try:
@@ -99,6 +124,7 @@ def render(warehouse: Path, out: Path | None = None) -> Path:
         docs=docs.to_dict("records"), types=types, matrix=matrix, rules=rules.to_dict("records"),
         counties=counties.to_dict("records"), findings=findings.to_dict("records"),
         errors=errors.to_dict("records"), charts=charts(rules, counties, trend), data_docs=data_docs,
+        failures=run_failures(warehouse),
         n_findings=len(findings), fmt=_fmt)
     out.write_text(page, encoding="utf-8")
     return out

@@ -4,12 +4,13 @@
 (one per Great Expectations suite) and the nightly schedule.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
 import dagster as dg
 
-from .config import RAW_DIR, WAREHOUSE, staging_dir
+from .config import RAW_DIR, WAREHOUSE, current_raw, current_warehouse, staging_dir
 from .checks import load_rules
 
 
@@ -28,7 +29,7 @@ def raw_documents(context: dg.AssetExecutionContext, config: RefreshConfig) -> l
     return [{"path": str(d.path), "sha256": d.sha256, "size": d.size, "file_type": d.file_type} for d in docs]
 
 
-@dg.asset(group_name="ingest",
+@dg.asset(group_name="ingest", retry_policy=dg.RetryPolicy(max_retries=2, delay=10),
           description="Extract (text exports, PDF via camelot) and normalise each document into staged Parquet; "
                       "documents already staged with the same content and parser version are skipped.")
 def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, raw_documents: list[dict]) -> list[str]:
@@ -114,11 +115,90 @@ def dq_dashboard(context: dg.AssetExecutionContext, config: RefreshConfig):
     context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
 
 
-refresh_job = dg.define_asset_job("refresh", selection=dg.AssetSelection.all(),
+# ------------------------------------------------------------------ partitioned extraction
+documents_partitions = dg.DynamicPartitionsDefinition(name="documents")
+PATH_TAG = "cnbudget/path"
+
+
+@dg.asset(group_name="ingest_partitioned", partitions_def=documents_partitions,
+          retry_policy=dg.RetryPolicy(max_retries=2, delay=10),
+          description="One document (partition key: the first 16 hex digits of its SHA-256) extracted and staged; "
+                      "the new-file sensor adds the partitions, a backfill fans them out over processes.")
+def document(context: dg.AssetExecutionContext) -> None:
+    from .extract import Discovered, discover, extract_one
+    from .refresh import read_manifest
+
+    key = context.partition_key
+    raw = current_raw()
+    path = context.run.tags.get(PATH_TAG)
+    found = None
+    if path and Path(path).exists():
+        found = next((d for d in discover(Path(path).parent) if d.path == Path(path)), None)
+    if found is None or found.document_id != key:  # no tag, or the file changed: look the key up
+        found = next((d for d in discover(raw) if d.document_id == key), None)
+    if found is None:
+        raise dg.Failure(f"no file under {raw} has document id {key}")
+    manifest, _ = read_manifest(raw)
+    res = extract_one(found, staging_dir(current_warehouse()), manifest.get(str(found.path.resolve())))
+    context.add_output_metadata({"path": str(found.path), "status": res["status"], "error": str(res.get("error"))})
+
+
+extract_job = dg.define_asset_job("extract_documents", selection=[document],
+                                  description="Extract documents partition by partition (backfills).")
+
+refresh_job = dg.define_asset_job("refresh", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(document),
                                   description="Refresh the warehouse from the raw folder.")
+
+
+def _raw_listing(raw: Path) -> dict[str, list[int]]:
+    out = {}
+    for p in sorted(raw.rglob("*")):
+        if p.is_file() and not p.name.startswith("."):
+            st = p.stat()
+            out[str(p)] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+@dg.sensor(jobs=[extract_job, refresh_job], minimum_interval_seconds=60,
+           default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Watches the raw folder: a new or changed file becomes a document partition, is extracted, "
+                       "and a refresh rebuilds the warehouse.")
+def new_documents(context: dg.SensorEvaluationContext):
+    from .extract import SUPPORTED, sha256_of
+
+    raw = current_raw()
+    listing = _raw_listing(raw)
+    before = json.loads(context.cursor) if context.cursor else {}
+    changed = [p for p, st in listing.items() if before.get(p) != st]
+    if not changed and set(before) == set(listing):
+        return dg.SkipReason("no new or changed file under the raw folder")
+    known = set(context.instance.get_dynamic_partitions("documents"))
+    keys: dict[str, str] = {}
+    for p in changed:
+        if Path(p).suffix.lower() in SUPPORTED:
+            keys.setdefault(sha256_of(Path(p))[:16], p)
+    new_keys = sorted(k for k in keys if k not in known)
+    runs = [dg.RunRequest(job_name="extract_documents", partition_key=k, run_key=f"extract-{k}",
+                          tags={PATH_TAG: keys[k]}) for k in new_keys]
+    digest = hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()[:16]
+    runs.append(dg.RunRequest(job_name="refresh", run_key=f"refresh-{digest}"))
+    return dg.SensorResult(run_requests=runs, cursor=json.dumps(listing),
+                           dynamic_partitions_requests=[documents_partitions.build_add_request(new_keys)]
+                           if new_keys else [])
+
+
+@dg.run_failure_sensor(name="record_run_failures", default_status=dg.DefaultSensorStatus.RUNNING,
+                       description="Records every failed run where the data-quality dashboard shows it.")
+def record_run_failures(context: dg.RunFailureSensorContext):
+    from .dashboard import record_run_failure
+
+    record_run_failure(current_warehouse(), {
+        "run_id": context.dagster_run.run_id, "job": context.dagster_run.job_name,
+        "message": context.failure_event.message or "", "partition": context.dagster_run.tags.get("dagster/partition")})
 
 nightly = dg.ScheduleDefinition(name="nightly_refresh", job=refresh_job, cron_schedule="0 2 * * *",
                                 execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING)
 
-defs = dg.Definitions(assets=[raw_documents, staged_documents, warehouse, marts, dq_dashboard], jobs=[refresh_job],
-                      schedules=[nightly])
+defs = dg.Definitions(assets=[raw_documents, staged_documents, warehouse, marts, dq_dashboard, document],
+                      jobs=[refresh_job, extract_job], schedules=[nightly],
+                      sensors=[new_documents, record_run_failures])

@@ -11,7 +11,7 @@ from pipelines.definitions import (RefreshConfig, defs, dq_dashboard, marts, raw
 def test_graph_and_schedule():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"raw_documents", "staged_documents", "warehouse", "marts", "dq_dashboard"}
+    assert keys == {"raw_documents", "staged_documents", "warehouse", "marts", "dq_dashboard", "document"}
     assert graph.get(dg.AssetKey("warehouse")).parent_keys == {dg.AssetKey("staged_documents")}
     sched = defs.resolve_schedule_def("nightly_refresh")
     assert (sched.cron_schedule, sched.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
