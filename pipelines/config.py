@@ -27,3 +27,10 @@ def current_raw() -> Path:
 
 def current_warehouse() -> Path:
     return Path(os.environ.get("CNBUDGET_WAREHOUSE", WAREHOUSE_DIR / "budget.duckdb"))
+
+
+def celery_urls() -> tuple[str, str]:
+    """Broker and result backend of the dagster-celery executor and its workers (Redis on loopback by default;
+    one URL each so that the executor and every worker agree)."""
+    broker = os.environ.get("CNBUDGET_CELERY_BROKER", "redis://127.0.0.1:6379/0")
+    return broker, os.environ.get("CNBUDGET_CELERY_BACKEND", broker)

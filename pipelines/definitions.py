@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from .config import RAW_DIR, WAREHOUSE, current_raw, current_warehouse, staging_dir
+from .config import RAW_DIR, WAREHOUSE, celery_urls, current_raw, current_warehouse, staging_dir
 from .checks import load_rules
 
 
@@ -146,6 +146,21 @@ def document(context: dg.AssetExecutionContext) -> None:
 extract_job = dg.define_asset_job("extract_documents", selection=[document],
                                   description="Extract documents partition by partition (backfills).")
 
+
+
+def celery_extract_executor() -> dg.ExecutorDefinition:
+    """dagster-celery: each partition run's step goes to the broker and runs on a Celery worker
+    (``celery -A pipelines.celery_worker worker``); broker and backend from CNBUDGET_CELERY_BROKER/_BACKEND."""
+    from dagster_celery import celery_executor
+
+    broker, backend = celery_urls()
+    return celery_executor.configured({"broker": broker, "backend": backend}, name="celery_extract")
+
+
+extract_celery_job = dg.define_asset_job(
+    "extract_documents_celery", selection=[document], executor_def=celery_extract_executor(),
+    description="The same document partitions, executed on Celery workers past one machine.")
+
 refresh_job = dg.define_asset_job("refresh", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(document),
                                   description="Refresh the warehouse from the raw folder.")
 
@@ -200,5 +215,5 @@ nightly = dg.ScheduleDefinition(name="nightly_refresh", job=refresh_job, cron_sc
                                 execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING)
 
 defs = dg.Definitions(assets=[raw_documents, staged_documents, warehouse, marts, dq_dashboard, document],
-                      jobs=[refresh_job, extract_job], schedules=[nightly],
+                      jobs=[refresh_job, extract_job, extract_celery_job], schedules=[nightly],
                       sensors=[new_documents, record_run_failures])

@@ -455,10 +455,6 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
 
 
 # ------------------------------------------------------------------ the refresh
-def staged_dirs_for(docs: list[Discovered], staging: Path) -> list[Path]:
-    return [staged_path(staging, d) for d in docs]
-
-
 def _clean_leftovers(warehouse: Path, staging: Path):
     """Files a killed refresh can leave behind (we hold the lock: nobody else is writing)."""
     for p in warehouse.parent.glob(f"{warehouse.name}.building-*"):
