@@ -34,7 +34,7 @@ def raw_documents(context: dg.AssetExecutionContext, config: RefreshConfig) -> l
                       "documents already staged with the same content and parser version are skipped.")
 def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, raw_documents: list[dict]) -> list[str]:
     from .extract import Discovered, staged_path
-    from .refresh import extract_all, outside_raw, read_manifest
+    from .refresh import extract_all, outside_raw, read_manifest, superseded_versions
     from .warehouse import refresh_lock
 
     wh = Path(config.warehouse)
@@ -60,7 +60,7 @@ def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, r
         counts[res["status"]] += 1
         if res["status"] == "error":
             context.log.warning(f"could not read {d.path}: {res['error']}")
-    out = [str(staged_path(staging, d)) for d in docs]
+    out = [str(staged_path(staging, d)) for d in docs] + [str(p) for p in superseded_versions(docs, staging)]
     context.add_output_metadata(counts)
     return out
 

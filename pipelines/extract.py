@@ -15,6 +15,7 @@ import shutil
 import time
 import traceback
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import polars as pl
@@ -247,6 +248,14 @@ def staged_path(staging: Path, d: Discovered) -> Path:
     return staging / f"{d.document_id}-v{PARSER_VERSION}"
 
 
+def _mtime_iso(path: Path) -> str | None:
+    """When the file was last written (UTC): orders the versions of a republished document."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None).isoformat()
+    except OSError:
+        return None
+
+
 def extract_one(d: Discovered, staging: Path, override: dict | None = None, force: bool = False) -> dict:
     """Extract and stage one document.  Returns a small status dict; never
     raises for a bad document (the error is staged as an ingest error)."""
@@ -259,7 +268,7 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
     t0 = time.perf_counter()
     doc = {"document_id": d.document_id, "source_path": str(d.path), "sha256": d.sha256, "bytes": d.size,
            "file_type": d.file_type, "parser_version": PARSER_VERSION, "status": None, "error_kind": None,
-           "error": None, "hint": None}
+           "error": None, "hint": None, "source_mtime": _mtime_iso(d.path)}
     try:
         blocks, pages, warnings = read_document(d)
         seg = segment(blocks)

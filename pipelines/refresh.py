@@ -464,6 +464,26 @@ def _clean_leftovers(warehouse: Path, staging: Path):
             shutil.rmtree(p, ignore_errors=True)
 
 
+def superseded_versions(docs: list[Discovered], staging: Path) -> list[Path]:
+    """Staged documents that were read from a path which now holds other bytes: a document republished in
+    place. They stay in the build as earlier versions (``core.document_version``), queryable as history.
+    Only those staged by the current parser version qualify (older staging may not match today's tables);
+    a file that is gone altogether takes its staged versions out of the warehouse with it."""
+    current = {str(d.path.resolve()): d.document_id for d in docs}
+    found = []
+    for p in sorted(staging.glob(f"*-v{PARSER_VERSION}")):
+        if not p.is_dir() or p.name.startswith("."):
+            continue
+        try:
+            rec = json.loads((p / "document.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        now = current.get(str(Path(rec.get("source_path", "")).resolve()))
+        if rec.get("status") == "loaded" and now is not None and now != rec.get("document_id"):
+            found.append(p)
+    return found
+
+
 def outside_raw(docs: list[Discovered], raw_dir: Path) -> tuple[list[Discovered], list[dict]]:
     """Files whose real path is outside the raw folder (symlinks) are not read."""
     root = raw_dir.resolve()
@@ -504,7 +524,9 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
                 seen[d.sha256] = d
         unique = list(seen.values())
         results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress)
-        staged = [staged_path(staging, d) for d in unique]
+        # earlier versions of documents republished in place (a corrupt one cannot be re-read: left out)
+        history = [p for p in superseded_versions(unique, staging) if verify_staged(p, limits) is None]
+        staged = [staged_path(staging, d) for d in unique] + history
         if (not force and all(r["status"] == "cached" for r in results)
                 and live_fingerprint(warehouse) == inputs_fingerprint(staged, extra_errors)):
             # nothing new, nothing changed: the live warehouse is already this build

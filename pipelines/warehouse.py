@@ -103,6 +103,8 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
     for p in (tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
+    # rows need no particular physical order (every reader orders explicitly): lets the load insert in parallel
+    con.execute("SET preserve_insertion_order = false")
     try:
         for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
             run_sql_file(con, f)
@@ -162,7 +164,7 @@ _DOC_COLUMNS = {
     "parser_version": pl.Utf8, "status": pl.Utf8, "error_kind": pl.Utf8, "error": pl.Utf8, "hint": pl.Utf8,
     "region_code": pl.Utf8, "county": pl.Utf8, "region_level": pl.Utf8, "province": pl.Utf8, "prefecture": pl.Utf8,
     "department": pl.Utf8, "department_code": pl.Utf8, "fiscal_year": pl.Int32, "phase": pl.Utf8, "unit": pl.Utf8,
-    "pages": pl.Int32, "n_tables": pl.Int32, "seconds": pl.Float64,
+    "pages": pl.Int32, "n_tables": pl.Int32, "seconds": pl.Float64, "source_mtime": pl.Utf8,
 }
 
 

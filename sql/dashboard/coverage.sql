@@ -1,7 +1,7 @@
 -- Coverage matrix: per document (region × year × phase × department) and table type:
 -- present / declared_empty / missing. Mandatory tables count as missing only in documents that publish the
 -- standard budget table set (the completeness rule's scope); a performance-only document shows them blank.
-WITH docs AS (SELECT document_id, county, region_code, department, fiscal_year, phase FROM marts.documents),
+WITH docs AS (SELECT document_id, county, region_code, department, fiscal_year, phase FROM marts.documents WHERE is_current),
 set_docs AS (
     SELECT DISTINCT t.document_id, d.phase FROM core.dim_table t JOIN core.dim_document d USING (document_id)
     WHERE t.table_type IN ('income_expense_summary', 'revenue', 'expenditure', 'fiscal_summary', 'gpb_expenditure',

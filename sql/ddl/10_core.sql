@@ -18,7 +18,8 @@ CREATE TABLE core.dim_document (
     unit             VARCHAR,
     pages            INTEGER,
     n_tables         INTEGER,
-    seconds          DOUBLE
+    seconds          DOUBLE,
+    source_mtime     TIMESTAMP              -- when the file was last written: orders republished versions
 );
 
 CREATE TABLE core.ingest_errors (

@@ -2,6 +2,7 @@
 -- Documents that were read.
 INSERT INTO core.dim_document BY NAME
 SELECT document_id, source_path, sha256, bytes, file_type, parser_version, region_code, county, region_level,
-       province, prefecture, department, department_code, fiscal_year, phase, unit, pages, n_tables, seconds
+       province, prefecture, department, department_code, fiscal_year, phase, unit, pages, n_tables, seconds,
+       CAST(source_mtime AS TIMESTAMP) AS source_mtime
 FROM staged_documents
 WHERE status = 'loaded';

@@ -34,3 +34,22 @@ FROM core.fact_performance_target;
 CREATE TABLE core.dim_project AS
 SELECT DISTINCT md5(document_id || '|' || table_seq) AS project_id, document_id, table_seq, project, implementing_unit
 FROM core.fact_project_funding;
+
+-- Versions of one document: the same region, department, year and phase published more than once (a corrected
+-- republication, in place or beside the original). Ordered by the file's modification time (then SHA-256, so
+-- the order is total); the newest is current, each earlier one names the version that superseded it.
+-- Documents without a full identity are their own single version.
+CREATE TABLE core.document_version AS
+WITH k AS (
+    SELECT document_id, sha256, source_mtime,
+           CASE WHEN region_code IS NOT NULL AND department IS NOT NULL AND fiscal_year IS NOT NULL
+                THEN concat_ws(':', region_code, department, fiscal_year, phase) END AS document_key
+    FROM core.dim_document
+)
+SELECT document_id, document_key,
+       row_number() OVER w AS version,
+       count(*) OVER (PARTITION BY coalesce(document_key, document_id)) AS versions,
+       lead(document_id) OVER w AS superseded_by,
+       lead(document_id) OVER w IS NULL AS is_current
+FROM k
+WINDOW w AS (PARTITION BY coalesce(document_key, document_id) ORDER BY source_mtime NULLS FIRST, sha256);

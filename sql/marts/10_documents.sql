@@ -1,4 +1,5 @@
--- One row per loaded document with its data-quality status:
+-- One row per loaded document, every version of a republished one (is_current, superseded_by), with its
+-- data-quality status:
 -- 'fail' when any gating finding (severity 'error'), 'warn' when any warning, else 'pass'.
 CREATE OR REPLACE VIEW marts.documents AS
 WITH f AS (
@@ -11,5 +12,6 @@ SELECT d.document_id, d.source_path, d.sha256, d.region_code, d.county, d.provin
        d.department_code, d.fiscal_year, d.phase, d.pages, d.n_tables, d.unit, d.file_type, d.parser_version,
        CASE WHEN coalesce(f.errors, 0) > 0 THEN 'fail' WHEN coalesce(f.warnings, 0) > 0 THEN 'warn' ELSE 'pass' END
            AS dq_status,
-       coalesce(f.errors, 0) AS dq_errors, coalesce(f.warnings, 0) AS dq_warnings
-FROM core.dim_document d LEFT JOIN f USING (document_id);
+       coalesce(f.errors, 0) AS dq_errors, coalesce(f.warnings, 0) AS dq_warnings,
+       v.version, v.versions, v.is_current, v.superseded_by, d.source_mtime
+FROM core.dim_document d LEFT JOIN f USING (document_id) LEFT JOIN core.document_version v USING (document_id);

@@ -1,6 +1,7 @@
 -- Performance targets and project funding. The default views keep out the tables that cannot be trusted:
 -- a table with a gating (severity 'error') finding of its own, or any table of a document with a gating
--- finding that is not tied to one table (cross-table, unreadable document). The _all views keep everything.
+-- finding that is not tied to one table (cross-table, unreadable document). The _all views keep everything
+-- of the current document versions.
 CREATE OR REPLACE VIEW marts.untrusted_tables AS
 SELECT DISTINCT t.document_id, t.table_seq
 FROM core.dim_table t
@@ -13,7 +14,8 @@ SELECT p.document_id, d.region_code, d.county, d.department, d.fiscal_year, d.dq
        p.target_unit, p.target_parsed, p.basis, p.parse_note, p.page, p.line, p.src_ref,
        u.table_seq IS NULL AS trusted
 FROM core.fact_performance_target p JOIN marts.documents d USING (document_id)
-LEFT JOIN marts.untrusted_tables u USING (document_id, table_seq);
+LEFT JOIN marts.untrusted_tables u USING (document_id, table_seq)
+WHERE d.is_current;
 
 CREATE OR REPLACE VIEW marts.performance_targets AS
 SELECT * EXCLUDE (trusted) FROM marts.performance_targets_all WHERE trusted;
@@ -23,7 +25,8 @@ SELECT p.document_id, d.region_code, d.county, d.department, d.fiscal_year, d.dq
        p.implementing_unit, p.total_wan, p.appropriation_wan, p.carryover_wan, p.other_wan,
        p.has_funding_block, p.page, p.line, u.table_seq IS NULL AS trusted
 FROM core.fact_project_funding p JOIN marts.documents d USING (document_id)
-LEFT JOIN marts.untrusted_tables u USING (document_id, table_seq);
+LEFT JOIN marts.untrusted_tables u USING (document_id, table_seq)
+WHERE d.is_current;
 
 CREATE OR REPLACE VIEW marts.projects AS
 SELECT * EXCLUDE (trusted) FROM marts.projects_all WHERE trusted;

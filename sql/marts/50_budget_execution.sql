@@ -1,12 +1,13 @@
 -- Budget execution: what was planned (预算 document, 支出总表) against what was spent (决算 document, 支出决算表),
 -- per region, department, year, subject and measure. Codes renamed between the two documents' years are matched
 -- through core.ref_subject_crosswalk (pipelines/subject_crosswalk.csv). Rows where only one side exists are kept
--- and say which side is missing.
+-- and say which side is missing. Only current versions of republished documents take part.
 CREATE OR REPLACE VIEW marts.budget_execution AS
 WITH b AS (
     SELECT d.region_code, d.county, d.department, d.fiscal_year, f.document_id, f.classification, f.subject_code,
            f.subject_name, f.measure, f.amount_wan
     FROM core.fact_budget_amount f JOIN core.dim_document d USING (document_id)
+    JOIN core.document_version v ON v.document_id = f.document_id AND v.is_current
     WHERE d.phase = 'budget' AND f.table_type = 'expenditure' AND f.measure IN ('合计', '基本支出', '项目支出')
       AND f.subject_code IS NOT NULL
 ),
@@ -15,6 +16,7 @@ fa AS (
            coalesce(x.budget_code, f.subject_code) AS subject_code, f.subject_code AS final_code, f.subject_name,
            CASE f.measure WHEN '本年支出合计' THEN '合计' ELSE f.measure END AS measure, f.amount_wan
     FROM core.fact_budget_amount f JOIN core.dim_document d USING (document_id)
+    JOIN core.document_version v ON v.document_id = f.document_id AND v.is_current
     LEFT JOIN core.ref_subject_crosswalk x ON x.final_code = f.subject_code AND x.fiscal_year = d.fiscal_year
     WHERE d.phase = 'final' AND f.table_type = 'final_expenditure'
       AND f.measure IN ('合计', '本年支出合计', '基本支出', '项目支出') AND f.subject_code IS NOT NULL

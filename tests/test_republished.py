@@ -1,0 +1,96 @@
+"""A republished (corrected) document supersedes the earlier version, which stays queryable as history.
+
+The first publication carries a planted error (one 项 basic-expenditure cell +1.00 in 部门预算支出总表, which
+the row_components rule finds); the corrected document then replaces it, in place or beside it."""
+from __future__ import annotations
+
+import copy
+import os
+import random
+from decimal import Decimal as D
+
+import duckdb
+import pytest
+
+from pipelines.forge import DEPARTMENTS, budget_blocks, forge_budget, pick_counties
+from pipelines.pdfgen import render_blocks
+from pipelines.plant import plant
+from pipelines.refresh import refresh
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory):
+    """(erroneous first publication, corrected republication) as PDF bytes, and the forged budget."""
+    rng = random.Random(5)
+    county = pick_counties(rng, 1)[0]
+    fb = forge_budget(rng, county, DEPARTMENTS[0], 2023, "hebei")
+    blocks = budget_blocks(fb)
+    wrong, target = plant(copy.deepcopy(blocks), "changed_cell", rng)
+    d = tmp_path_factory.mktemp("versions")
+    render_blocks(wrong, d / "v1.pdf")
+    render_blocks(blocks, d / "v2.pdf")
+    return (d / "v1.pdf").read_bytes(), (d / "v2.pdf").read_bytes(), fb
+
+
+def _docs(wh):
+    con = duckdb.connect(str(wh), read_only=True)
+    rows = con.execute("SELECT document_id, version, versions, is_current, superseded_by, dq_errors "
+                       "FROM marts.documents ORDER BY version").fetchall()
+    lines = dict(con.execute("SELECT 'current', count(DISTINCT document_id) FROM marts.budget_lines UNION ALL "
+                             "SELECT 'history', count(DISTINCT document_id) FROM marts.budget_lines_history")
+                 .fetchall())
+    rules = {r[0]: r[1] for r in con.execute(
+        "SELECT document_id, list(DISTINCT rule ORDER BY rule) FROM dq.findings WHERE severity = 'error' "
+        "GROUP BY 1").fetchall()}
+    total = con.execute("SELECT sum(amount_wan) FROM marts.budget_lines WHERE table_type = 'expenditure' "
+                        "AND subject_level = '类' AND measure = '合计'").fetchone()[0]
+    con.close()
+    return rows, lines, rules, total
+
+
+def test_republished_in_place_supersedes_and_keeps_history(tmp_path, versions):
+    v1, v2, fb = versions
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    wh = tmp_path / "wh" / "budget.duckdb"
+    doc = raw / "budget.pdf"
+    doc.write_bytes(v1)
+    os.utime(doc, (1_700_000_000, 1_700_000_000))
+    refresh(raw, wh)
+    rows, lines, rules, _ = _docs(wh)
+    assert len(rows) == 1 and rows[0][1:5] == (1, 1, True, None)
+    first = rows[0][0]
+    assert "row_components" in rules[first]
+    assert lines == {"current": 0, "history": 1}  # the failing version is kept out of budget_lines
+
+    doc.write_bytes(v2)  # the department publishes the corrected document at the same address
+    os.utime(doc, (1_700_086_400, 1_700_086_400))
+    stats = refresh(raw, wh)
+    assert stats["extracted"] == 1 and not stats["unchanged"]
+    rows, lines, rules, total = _docs(wh)
+    second = rows[1][0]
+    assert rows == [(first, 1, 2, False, second, rows[0][5]), (second, 2, 2, True, None, 0)]
+    assert rows[0][5] > 0 and second not in rules  # the earlier version keeps its findings; the new has none
+    assert lines == {"current": 1, "history": 2}
+    # the analyst's total is the corrected document's, counted once: 类 合计 of 支出总表 = 支出总计 as forged
+    assert total == sum(v["基本支出"] + v["项目支出"] for v in fb.lines.values())
+
+    # nothing changed since: no rebuild, history still there
+    again = refresh(raw, wh)
+    assert again["unchanged"] and _docs(wh)[0] == rows
+
+
+def test_republished_beside_the_original_newest_is_current(tmp_path, versions):
+    v1, v2, _ = versions
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "budget.pdf").write_bytes(v2)
+    (raw / "budget_old.pdf").write_bytes(v1)
+    os.utime(raw / "budget_old.pdf", (1_700_000_000, 1_700_000_000))
+    os.utime(raw / "budget.pdf", (1_700_086_400, 1_700_086_400))
+    wh = tmp_path / "wh" / "budget.duckdb"
+    refresh(raw, wh)
+    rows, lines, _, _ = _docs(wh)
+    assert [r[1:5] for r in rows] == [(1, 2, False, rows[1][0]), (2, 2, True, None)]
+    assert rows[1][5] == 0 and rows[0][5] > 0  # the current one is the corrected one
+    assert lines == {"current": 1, "history": 2}
