@@ -32,6 +32,7 @@ test: setup browser
 bench: setup
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/warehouse.py
+	$(BIN)/python bench/dagster_overhead.py
 
 ## Dagster UI on http://127.0.0.1:3000 with the instance kept under .dagster_home/.
 dagster: setup
