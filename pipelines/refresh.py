@@ -464,11 +464,13 @@ def _clean_leftovers(warehouse: Path, staging: Path):
             shutil.rmtree(p, ignore_errors=True)
 
 
-def superseded_versions(docs: list[Discovered], staging: Path) -> list[Path]:
+def superseded_versions(docs: list[Discovered], staging: Path, limits: Limits | None = None) -> list[Path]:
     """Staged documents that were read from a path which now holds other bytes: a document republished in
     place. They stay in the build as earlier versions (``core.document_version``), queryable as history.
     Only those staged by the current parser version qualify (older staging may not match today's tables);
-    a file that is gone altogether takes its staged versions out of the warehouse with it."""
+    a file that is gone altogether takes its staged versions out of the warehouse with it; a staged version
+    that no longer reads (corrupt) is left out, since its file cannot be read again."""
+    limits = limits or Limits.from_env()
     current = {str(d.path.resolve()): d.document_id for d in docs}
     found = []
     for p in sorted(staging.glob(f"*-v{PARSER_VERSION}")):
@@ -479,7 +481,8 @@ def superseded_versions(docs: list[Discovered], staging: Path) -> list[Path]:
         except (OSError, ValueError):
             continue
         now = current.get(str(Path(rec.get("source_path", "")).resolve()))
-        if rec.get("status") == "loaded" and now is not None and now != rec.get("document_id"):
+        if rec.get("status") == "loaded" and now is not None and now != rec.get("document_id") \
+                and verify_staged(p, limits) is None:
             found.append(p)
     return found
 
@@ -524,9 +527,8 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
                 seen[d.sha256] = d
         unique = list(seen.values())
         results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress)
-        # earlier versions of documents republished in place (a corrupt one cannot be re-read: left out)
-        history = [p for p in superseded_versions(unique, staging) if verify_staged(p, limits) is None]
-        staged = [staged_path(staging, d) for d in unique] + history
+        # earlier versions of documents republished in place
+        staged = [staged_path(staging, d) for d in unique] + superseded_versions(unique, staging, limits)
         if (not force and all(r["status"] == "cached" for r in results)
                 and live_fingerprint(warehouse) == inputs_fingerprint(staged, extra_errors)):
             # nothing new, nothing changed: the live warehouse is already this build

@@ -79,6 +79,16 @@ def test_republished_in_place_supersedes_and_keeps_history(tmp_path, versions):
     again = refresh(raw, wh)
     assert again["unchanged"] and _docs(wh)[0] == rows
 
+    # a broken third publication at the same address: an ingest error, and the corrected version stays current
+    doc.write_bytes(v2[: len(v2) // 3])
+    os.utime(doc, (1_700_172_800, 1_700_172_800))
+    broken = refresh(raw, wh)
+    assert [e["path"] for e in broken["errors"]] == [str(doc)]
+    assert _docs(wh)[0] == rows
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("SELECT source_path FROM marts.ingest_errors").fetchall() == [(str(doc),)]
+    con.close()
+
 
 def test_republished_beside_the_original_newest_is_current(tmp_path, versions):
     v1, v2, _ = versions
