@@ -147,7 +147,6 @@ extract_job = dg.define_asset_job("extract_documents", selection=[document],
                                   description="Extract documents partition by partition (backfills).")
 
 
-
 def celery_extract_executor() -> dg.ExecutorDefinition:
     """dagster-celery: each partition run's step goes to the broker and runs on a Celery worker
     (``celery -A pipelines.celery_worker worker``); broker and backend from CNBUDGET_CELERY_BROKER/_BACKEND."""
