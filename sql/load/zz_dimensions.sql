@@ -35,7 +35,8 @@ CREATE TABLE core.dim_project AS
 SELECT DISTINCT md5(document_id || '|' || table_seq) AS project_id, document_id, table_seq, project, implementing_unit
 FROM core.fact_project_funding;
 
--- Versions of one document: the same region, department, year and phase published more than once (a corrected
+-- Versions of one document: the same region, department, year, phase and kind (a unit's 单位预算 is not a
+-- version of its department's 部门预算) published more than once (a corrected
 -- republication, in place or beside the original). Ordered by the file's modification time (then SHA-256, so
 -- the order is total); the newest is current, each earlier one names the version that superseded it.
 -- Documents without a full identity are their own single version.
@@ -43,7 +44,7 @@ CREATE TABLE core.document_version AS
 WITH k AS (
     SELECT document_id, sha256, source_mtime,
            CASE WHEN region_code IS NOT NULL AND department IS NOT NULL AND fiscal_year IS NOT NULL
-                THEN concat_ws(':', region_code, department, fiscal_year, phase) END AS document_key
+                THEN concat_ws(':', region_code, department, fiscal_year, phase, document_kind) END AS document_key
     FROM core.dim_document
 )
 SELECT document_id, document_key,
