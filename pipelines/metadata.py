@@ -26,7 +26,8 @@ from the department name, else from the cover title). A central (national) depar
 vocab/central_prefixes.csv ("国家信访局") - gets the national code ``100000`` (level ``national``).
 
 Kinds of document (vocab/document_kinds.csv): budget, unit_budget, final_accounts,
-performance_targets_only, narrative_only, evaluation_report, not_budget, not_pdf.
+performance_targets_only, narrative_only, evaluation_report, not_budget, not_pdf - and ``unreadable``
+when the text cannot be read at all (a parse failure, reported as such: never guessed to be a non-budget).
 """
 from __future__ import annotations
 
@@ -217,6 +218,10 @@ def _region_of(text: str | None, year: int, hint: str = "", short: bool = False)
 
 
 # ------------------------------------------------------------------ the kind of document
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+MIN_READABLE_CJK = 20
+
+
 def document_kind(seg: Segmented, title: dict | None, cover_text: str, unit_label: bool) -> str:
     words = _vocab()["words"]
     # a table title with no rows (a table of contents line read as a title) is no table
@@ -224,6 +229,11 @@ def document_kind(seg: Segmented, title: dict | None, cover_text: str, unit_labe
     budget_tables = bool(kinds & set(BUDGET_TABLE_KINDS))
     perf_tables = bool(kinds & set(PERFORMANCE_TABLE_KINDS))
     head = (title or {}).get("text") or cover_text
+    readable = " ".join([b.text for b in seg.cover[:40]] + [b.text for b in seg.narrative[:50]]
+                        + [b.text for t in seg.tables[:5] for b in t.rows[:10]] + [t.title for t in seg.tables[:5]])
+    if len(_CJK_CHAR.findall(readable)) < MIN_READABLE_CJK:
+        # garbage ("(cid:3542)…"), an empty text layer: what the file is cannot be told - a failure, not a kind
+        return "unreadable"
     if words["evaluation"].search(cover_text):
         return "evaluation_report"
     phase_final = bool(title and title["phase"] == "final") or (not title and bool(words["final"].search(head)))
@@ -336,7 +346,7 @@ def document_metadata(seg: Segmented, d, override: dict | None = None) -> tuple[
             put("fiscal_year", int(m.group(1)), "cover")
             put("phase", "final" if m.group(2) == "决算" else "budget", "cover")
     kind = document_kind(seg, title, cover_text, unit_label)
-    budgetish = kind not in ("not_budget", "not_pdf")
+    budgetish = kind not in ("not_budget", "not_pdf", "unreadable")
 
     tab = _from_tables(seg)
     if budgetish:
@@ -398,6 +408,9 @@ def document_metadata(seg: Segmented, d, override: dict | None = None) -> tuple[
         src["department"] = src.pop("department_printed")
 
     problems: list[str] = []
+    if kind == "unreadable":
+        problems.append("no readable text on the cover, in the text or the tables: the kind of document, its "
+                        "department and year cannot be told")
     disagreements: list[str] = []
     if override:
         for k, v in override.items():

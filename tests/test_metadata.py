@@ -214,3 +214,10 @@ def test_html_saved_as_pdf_is_classified_not_failed(tmp_path):
         ("loaded", "not_pdf", None, None)
     assert json.loads(doc["metadata_source"]) == {"department": "file name"}
     assert (staged / "issues.parquet").exists()
+
+
+def test_garbage_text_is_unreadable_not_a_non_budget():
+    """'(cid:…)' glyph garbage: the kind cannot be told - a failure (a problem), never 'not_budget'."""
+    meta, problems = _meta(["(cid:3542)(cid:1215)(cid:877)(cid:4410)", "(cid:12)(cid:19)"], name="x.pdf")
+    assert meta["document_kind"] == "unreadable"
+    assert problems and "no readable text" in problems[0]

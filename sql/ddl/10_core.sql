@@ -20,7 +20,8 @@ CREATE TABLE core.dim_document (
     -- the standard table set; the others are classified, never parse failures
     document_kind    VARCHAR CHECK (document_kind IN ('budget', 'unit_budget', 'final_accounts',
                                                       'performance_targets_only', 'narrative_only',
-                                                      'evaluation_report', 'not_budget', 'not_pdf')),
+                                                      'evaluation_report', 'not_budget', 'not_pdf',
+                                                      'unreadable')),
     -- where each value came from, a JSON object field -> source, e.g. {"department": "cover",
     -- "fiscal_year": "running head", "region_code": "cover"}; sources: cover, running head, table meta,
     -- title, file name, manifest
