@@ -36,7 +36,7 @@ import functools
 import re
 from pathlib import Path
 
-from .regions import NATIONAL, Region, resolve
+from .regions import NATIONAL, Region, reference_years, resolve
 from .segment import Segmented
 from .text import is_amount, key
 
@@ -71,7 +71,8 @@ def _vocab() -> dict:
         # a title: [year] name [(本级)] [部门] [year] 部门|单位 预算|决算 …
         "title_re": re.compile(
             rf"^(?:(20\d{{2}})年度?)?([^\d:：,，。;；、“”\"《》]{{2,60}}?(?:{suf})(?:\([^()]{{2,30}}\))?)"
-            rf"(?:\((?:{scope})\))?(?:部门)?(?:(20\d{{2}})年?度?)?(?:省级|市级|县级|区级)?(部门|单位)(预算|决算)"),
+            rf"(?:\((?:{scope})\))?(?:部门)?(?:(20\d{{2}})年?度?)?(?:省级|市级|县级|区级)?(部门|单位)?(?:综合|整体支出)?"
+            rf"(预算|决算|绩效评价|绩效自评)"),
         # a notice's issuer: a name alone on its line, or opening it ("X关于…", "X等5部门关于…")
         "issuer_re": re.compile(rf"^([^\d:：,，。;；、“”\"《》()]{{2,40}}?(?:{suf}))(关于|等|$)"),
         "prefix_re": re.compile(rf"^([^\d:：,，。;；、“”\"《》()]{{2,40}}?(?:{suf}))"),
@@ -99,7 +100,7 @@ def clean_department(name: str | None) -> str | None:
         return None
     v = _vocab()
     k = v["scope_re"].sub("", key(name)).strip(" .·:：")
-    k = re.sub(r"部门$", "", k) if not k.endswith(v["suffixes"]) or k.endswith("部门") else k
+    k = re.sub(r"部门$", "", k)  # "北京市信访办公室部门 2026 年度部门预算"
     if not (2 <= len(k) <= 60) or re.search(r"\d|[,，。;；、:：“”\"《》]", k) or _NOT_A_NAME.search(k):
         return None
     base = re.sub(r"\([^()]*\)$", "", k)  # "…研究院(上海市统计数据管理中心)": the alias in brackets
@@ -140,7 +141,7 @@ def _read_title(text: str) -> dict | None:
     name = clean_department(m.group(2))
     year = m.group(1) or m.group(3)
     return {"department": name, "fiscal_year": int(year) if year else None,
-            "phase": "final" if m.group(5) == "决算" else "budget", "unit": m.group(4) == "单位",
+            "phase": {"决算": "final", "预算": "budget"}.get(m.group(5)), "unit": m.group(4) == "单位",
             "text": text}
 
 
@@ -160,14 +161,18 @@ def _labelled(lines: list[str]) -> str | None:
 def _issuer(lines: list[str]) -> str | None:
     """The body that issued a notice / form / report: a department name alone on a line or opening it."""
     v = _vocab()
+    year = reference_years()[1]
+
+    def placed(m) -> str | None:  # a department name that names its place (or is central)
+        name = clean_department(m.group(1)) if m else None
+        return name if name and _region_of(name, year)[0] else None
+
     late = None
     for t in lines[:15]:
-        m = v["issuer_re"].match(t)
-        if m and clean_department(m.group(1)) and _region_of(clean_department(m.group(1)), 2000)[0]:
-            return clean_department(m.group(1))
-        m = v["prefix_re"].match(t)
-        if m and late is None and clean_department(m.group(1)) and _region_of(clean_department(m.group(1)), 2000)[0]:
-            late = clean_department(m.group(1))
+        name = placed(v["issuer_re"].match(t))
+        if name:
+            return name
+        late = late or placed(v["prefix_re"].match(t))
     return late
 
 
@@ -191,7 +196,8 @@ def from_file_name(name: str) -> dict:
 
 
 def _same_department(a: str, b: str, year: int) -> bool:
-    """Loose: a file name often drops the region ("信访局" for 无锡市信访局) or 委/人民."""
+    """Loose: a file name often drops the region ("信访局" for 无锡市信访局) or shortens the name; the
+    file name's characters must appear in the document's name, in order, with the same last character."""
     a, b = canonical_department(a), canonical_department(b)
     if a == b:
         return True
@@ -201,7 +207,10 @@ def _same_department(a: str, b: str, year: int) -> bool:
         return False
     strip = lambda s, r: s[len(r.name):] if r and s.startswith(r.name) else s  # noqa: E731
     a2, b2 = strip(a, ra), strip(b, rb)
-    return a2.endswith(b2) or b2.endswith(a2)
+    short, long_ = sorted((a2, b2), key=len)
+    # a short form of the name: "人大办公厅" for 人大常委会办公厅, "住房和建设局" for 住房和城乡建设局
+    it = iter(long_)
+    return all(ch in it for ch in short) and short[-1:] == long_[-1:]
 
 
 # ------------------------------------------------------------------ regions
@@ -268,7 +277,6 @@ def _from_tables(seg: Segmented) -> dict:
     """Department, its code and the year from the tables' title blocks (the 公开表 / text-export layouts)."""
     dept = dept_code = year = None
     label_depts: list[str] = []
-    v = _vocab()
     for t in seg.tables:
         texts = t.meta_texts()
         for n, m in enumerate(texts):
@@ -305,7 +313,6 @@ def _from_tables(seg: Segmented) -> dict:
                         dept_code = code
     if not dept and label_depts:
         dept = max(set(label_depts), key=label_depts.count)
-    del v
     return {"department": dept, "department_code": dept_code, "fiscal_year": year}
 
 
@@ -378,7 +385,7 @@ def document_metadata(seg: Segmented, d, override: dict | None = None) -> tuple[
                     found.append(clean_department(mm.group(1)))
             if found:
                 put("department_printed", max(set(found), key=found.count), "title")
-        if meta["phase"] is None:
+        if meta["phase"] is None and kind != "evaluation_report":
             titles = [key(t.title) for t in seg.tables] + [key(b.cells[0]) for b in seg.narrative[:5]]
             put("phase", "final" if any(re.search(r"(?<!预)决算", x) for x in titles) else "budget", "title")
     else:

@@ -221,3 +221,13 @@ def test_garbage_text_is_unreadable_not_a_non_budget():
     meta, problems = _meta(["(cid:3542)(cid:1215)(cid:877)(cid:4410)", "(cid:12)(cid:19)"], name="x.pdf")
     assert meta["document_kind"] == "unreadable"
     assert problems and "no readable text" in problems[0]
+
+
+def test_evaluation_report_and_title_without_部门():
+    meta, problems = _meta(["平乡县财政局2023年度部门整体支出绩效评价报告", "一、基本情况"])
+    assert (meta["document_kind"], meta["department"], meta["region_code"], meta["fiscal_year"], meta["phase"]) == \
+        ("evaluation_report", "平乡县财政局", "130532", 2023, None)
+    assert problems == []
+    meta, _ = _meta(["和政县人力资源和社会保障局", "2024年预算公开"])
+    assert (meta["department"], meta["region_code"], meta["fiscal_year"], meta["document_kind"]) == \
+        ("和政县人力资源和社会保障局", "622925", 2024, "narrative_only")
