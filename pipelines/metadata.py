@@ -342,7 +342,10 @@ def document_metadata(seg: Segmented, d, override: dict | None = None) -> tuple[
     label = _labelled(p1 + p2)
     unit_label = any(re.match(r"^(预算单位|决算单位)[:：]", t) for t in p1 + p2)
     if label:
-        put("department_printed", label, "cover")
+        # the label printed in a table's title block (a 公开表 set whose first page is a table) is table meta
+        in_tables = {key(b.cells[0]) for t in seg.tables for b in t.meta if b.cells}
+        put("department_printed", label,
+            "table meta" if any(label in x and x in in_tables for x in p1 + p2) else "cover")
     if title:
         put("department_printed", title["department"], title_src)
         put("fiscal_year", title["fiscal_year"], title_src)
