@@ -209,7 +209,8 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
         for p in problems:
             parsed.issues.append({"table_seq": None, "table_type": None, "rule": "metadata_unresolved",
                                   "severity": "error", "message": p, "page": None, "line": None, "src_ref": None})
-        for rule, field in (("manifest_disagrees", "_disagreements"), ("file_name_disagrees", "_file_name_disagreements")):
+        for rule, field in (("manifest_disagrees", "_disagreements"), ("file_name_disagrees", "_file_name_disagreements"),
+                            ("document_kind_uncertain", "_kind_warnings")):
             for p in meta.pop(field, []):
                 parsed.issues.append({"table_seq": None, "table_type": None, "rule": rule,
                                       "severity": "warn", "message": f"{d.path.name}: {p}", "page": None, "line": None,

@@ -75,6 +75,9 @@ def _vocab() -> dict:
             rf"(预算|决算|绩效评价|绩效自评)"),
         # a notice's issuer: a name alone on its line, or opening it ("X关于…", "X等5部门关于…")
         "issuer_re": re.compile(rf"^([^\d:：,，。;；、“”\"《》()]{{2,40}}?(?:{suf}))(关于|等|$)"),
+        # a heading or sentence opening with the department and the year ("江苏省政协办公厅2019年度收入…")
+        "dept_year_re": re.compile(rf"^(?:第.部分)?((?:(?!部分)[^\s、,，。:：()（）\d]){{2,30}}?(?:{suf}))"
+                                   rf"(?:部门)?(20\d{{2}})年"),
         "prefix_re": re.compile(rf"^([^\d:：,，。;；、“”\"《》()]{{2,40}}?(?:{suf}))"),
     }
 
@@ -246,11 +249,12 @@ def document_kind(seg: Segmented, title: dict | None, cover_text: str, unit_labe
     if words["evaluation"].search(cover_text):
         return "evaluation_report"
     phase_final = bool(title and title["phase"] == "final") or (not title and bool(words["final"].search(head)))
-    titled = bool(title) or bool(words["budget"].search(cover_text))
+    # a budget / final accounts by its own words: the title, the cover, the first page after it, the headings
+    heads = cover_text + "".join(b.text for b in seg.cover[:40]) + "".join(b.text for b in seg.narrative[:30])
+    titled = bool(title) or bool(words["budget"].search(key(heads)))
     # tables of figures the registry does not know: the file has tables, they were not read. It is not
     # "narrative only" - it keeps the kind its title gives, so the completeness rule reports the missing tables
-    unread = sum(1 for t in seg.tables if t.kind == "unclassified"
-                 and sum(1 for b in t.rows if sum(is_amount(c) for c in b.cells) >= 2) >= 3)
+    unread = unread_tables(seg)
     if budget_tables or (titled and unread and not perf_tables):
         if phase_final or any(t.type.startswith("final_") and t.rows for t in seg.tables):
             return "final_accounts"
@@ -264,12 +268,15 @@ def document_kind(seg: Segmented, title: dict | None, cover_text: str, unit_labe
     return "not_budget"
 
 
+def unread_tables(seg: Segmented) -> int:
+    """Tables of figures (3+ rows with 2+ amounts) whose title the registry does not know."""
+    return sum(1 for t in seg.tables if t.kind == "unclassified"
+               and sum(1 for b in t.rows if sum(is_amount(c) for c in b.cells) >= 2) >= 3)
+
+
 # ------------------------------------------------------------------ the metadata of one document
 _DEPT_CODE = re.compile(r"^(\d{3,})\s*(\S.*)$")
 _DEPT_TRAIL_CODE = re.compile(r"^(\D+?)\s*(\d{3,})$")
-_DEPT_IN_TITLE = re.compile(r"^(?:第.部分)?((?:(?!部分)[^\s、,，。:：()（）\d]){2,30}?"
-                            r"(?:办公厅|办公室|委员会|常委会|厅|局|委|院|会|办|署|中心|部|所|站|队|馆|社|校))"
-                            r"(?:部门)?(20\d{2})年")
 _YEAR = re.compile(r"(20\d{2})\s*年")
 
 
@@ -382,7 +389,7 @@ def document_metadata(seg: Segmented, d, override: dict | None = None) -> tuple[
             # "江苏省人大常委会办公厅2018年度部门" / "江苏省政协办公厅2019年度收入、支出预算总计…"
             found = []
             for b in seg.narrative[:200]:
-                mm = _DEPT_IN_TITLE.match(key(b.cells[0]))
+                mm = _vocab()["dept_year_re"].match(key(b.cells[0]))
                 if mm and (not meta["fiscal_year"] or int(mm.group(2)) == meta["fiscal_year"]) \
                         and clean_department(mm.group(1)):
                     found.append(clean_department(mm.group(1)))
@@ -476,4 +483,11 @@ def document_metadata(seg: Segmented, d, override: dict | None = None) -> tuple[
     })
     meta["_disagreements"] = disagreements
     meta["_file_name_disagreements"] = file_disagreements
+    meta["_kind_warnings"] = []
+    if kind == "not_budget" and unread_tables(seg):
+        # no budget title and no known budget table, yet tables of figures: said, not silently dropped
+        meta["_kind_warnings"].append(
+            f"classified not_budget (no budget or final-accounts title, no known budget table), but it holds "
+            f"{unread_tables(seg)} table(s) of figures with titles the parser does not know, e.g. "
+            f"{next(t.title for t in seg.tables if t.kind == 'unclassified')!r}")
     return meta, problems

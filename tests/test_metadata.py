@@ -231,3 +231,20 @@ def test_evaluation_report_and_title_without_部门():
     meta, _ = _meta(["和政县人力资源和社会保障局", "2024年预算公开"])
     assert (meta["department"], meta["region_code"], meta["fiscal_year"], meta["document_kind"]) == \
         ("和政县人力资源和社会保障局", "622925", 2024, "narrative_only")
+
+
+def test_unknown_tables_of_figures_are_said_not_dropped():
+    """包头/2026年包头市政府办公厅部门预算.pdf: a notice (a 规划) with tables of figures: not_budget, with a warning;
+    and a budget title with tables the parser does not know is a budget (its tables unread), not narrative only."""
+    from pipelines.segment import Table
+
+    rows = [Block("row", [f"项目{i}", "1,234.00", "56.00"], [Src(page=3)]) for i in range(4)]
+    notice = _seg(["包府办发〔2026〕11 号", "包头市人民政府办公室", "关于印发包头市建筑垃圾污染环境"])
+    notice.tables.append(Table(1, None, "表1建筑垃圾污染环境防治工作规划分项指标", Src(page=3), rows=rows))
+    meta, problems = document_metadata(notice, Discovered(Path("x.pdf"), "0" * 64, 1, "pdf"))
+    assert (meta["document_kind"], meta["department"], meta["region_code"]) == ("not_budget", "包头市人民政府办公室", "150200")
+    assert len(meta["_kind_warnings"]) == 1 and "表1建筑垃圾" in meta["_kind_warnings"][0]
+    budget = _seg(["长春市信访局（本级）", "2026年度部门预算公开"])
+    budget.tables.append(Table(1, None, "第二部分", Src(page=6), rows=rows))
+    meta, _ = document_metadata(budget, Discovered(Path("x.pdf"), "0" * 64, 1, "pdf"))
+    assert (meta["document_kind"], meta["department"], meta["region_code"]) == ("budget", "长春市信访局", "220100")
