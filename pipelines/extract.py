@@ -21,14 +21,14 @@ from pathlib import Path
 import polars as pl
 
 from . import __version__
+from .metadata import VOCAB_FILES, canonical_department, document_metadata, from_file_name  # noqa: F401
 from .normalize import Parsed, normalize
-from .regions import resolve
-from .segment import Segmented, segment
-from .text import key
+from .segment import segment
 
 SUPPORTED = {".txt": "text", ".pdf": "pdf"}
 _PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "headers.py", "registry.py", "targets.py", "narrative.py",
-                   "narrative_map.csv", "extract.py", "regions.py", "readers/text_export.py", "readers/pdf.py")
+                   "narrative_map.csv", "extract.py", "regions.py", "metadata.py", "readers/text_export.py",
+                   "readers/pdf.py", *(f"../vocab/{f}" for f in VOCAB_FILES))
 
 
 def _parser_version() -> str:
@@ -81,6 +81,31 @@ class DocumentError(Exception):
         self.kind, self.message, self.hint = kind, message, hint
 
 
+_FORMATS = ((b"<!doctype html", "an HTML page"), (b"<html", "an HTML page"), (b"<?xml", "an XML document"),
+            (b"pk\x03\x04", "a ZIP container (docx / xlsx / ofd)"), (bytes.fromhex("d0cf11e0a1b11ae1"),
+                                                                       "an OLE document (doc / xls)"),
+            (b"{", "a JSON document"), (b"\x89png", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"))
+
+
+def not_pdf_format(path: Path) -> str | None:
+    """What a file named .pdf really holds when it is no PDF at all (no %PDF- header in its first KB),
+    e.g. 'an HTML page'; None for a PDF (even a damaged one: that is an ingest error, not a kind)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    except OSError:
+        return None
+    if not head or b"%PDF-" in head:
+        return None
+    low = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    for magic, what in _FORMATS:
+        if low.startswith(magic):
+            return what
+    if b"<html" in low or b"<body" in low:
+        return "an HTML page"
+    return "something that is not a PDF"
+
+
 def read_document(d: Discovered):
     """-> (blocks, pages, warnings)"""
     if d.size == 0:
@@ -95,6 +120,11 @@ def read_document(d: Discovered):
     if d.file_type == "pdf":
         from .readers import pdf
 
+        fmt = not_pdf_format(d.path)
+        if fmt:
+            raise DocumentError("not_pdf", f"not a PDF at all: the file holds {fmt} (saved under a .pdf name)",
+                                "the source saved something else under the document's name: fetch the PDF again")
+
         try:
             res = pdf.read_pdf(d.path)
         except pdf.PdfError as e:
@@ -108,123 +138,6 @@ def read_document(d: Discovered):
         return res.blocks, len(res.pages), warnings
     raise DocumentError("unsupported_type", f"unsupported file type {d.path.suffix!r}",
                         "only .pdf and .txt exports are read")
-
-
-_DEPT_CODE = re.compile(r"^(\d{3,})\s*(\S.*)$")
-_DEPT_LABEL = re.compile(r"^部门(名称)?[:：](.*)$")
-_DEPT_SUFFIX = r"(?:办公厅|办公室|委员会|常委会|厅|局|委|院|会|办|署|中心|部|所|站|队|馆|社|校)"
-_DEPT_IN_TITLE = re.compile(rf"^(?:第.部分)?((?:(?!部分)[^\s、,，。:：()（）\d]){{2,30}}?{_DEPT_SUFFIX})(?:部门)?(20\d{{2}})年")
-# party-organ prefixes: the same department is published as 中国共产党江苏省委员会办公厅,
-# 中共江苏省委办公厅 and 江苏省委办公厅
-_DEPT_ALIASES = ((re.compile(r"^中国共产党(.+?)委员会"), r"\1委"), (re.compile(r"^中共(?=.{2,}[省市县区]委)"), ""))
-
-
-def canonical_department(name: str) -> str:
-    k = key(name)
-    for pat, rep in _DEPT_ALIASES:
-        k = pat.sub(rep, k)
-    return k
-_DEPT_TRAIL_CODE = re.compile(r"^(\D+?)\s*(\d{3,})$")
-_YEAR = re.compile(r"(20\d{2})\s*年")
-
-
-def document_metadata(seg: Segmented, d: Discovered, override: dict | None = None) -> dict:
-    """County, region code, department, year, phase and unit from the
-    document's own headings; ``override`` (manifest) wins where given."""
-    dept = dept_code = None
-    year = None
-    problems: list[str] = []
-    label_depts: list[str] = []
-    for t in seg.tables:
-        texts = t.meta_texts()
-        for n, m in enumerate(texts):
-            mm = _DEPT_LABEL.match(key(m))
-            if mm:
-                # "部门:XXX", or a bare "部门:" with the name on the next line; a name cut by
-                # the unit on the same line ("部门:…办" + "单位:万元公厅") is rejoined
-                val = mm.group(2) or (texts[n + 1] if n + 1 < len(texts) else "")
-                if n + 1 < len(texts):
-                    tail = re.match(r"^单位[:：](?:万元|元)(\S+)$", key(texts[n + 1]))
-                    if tail and mm.group(2):
-                        val += tail.group(1)
-                if val and not _DEPT_LABEL.match(key(val)) and not key(val).startswith("单位"):
-                    label_depts.append(canonical_department(val))
-        for m in texts:
-            k = key(m)
-            mm = re.match(r"^(?:预算|决算)年度[:：]?(\d{4})", k)
-            if mm and not year:
-                year = int(mm.group(1))
-            mm = _DEPT_CODE.match(k)
-            if mm and not dept and not k.startswith(("预算年度", "决算年度")):
-                dept_code, dept = mm.group(1), mm.group(2)
-        for b in t.rows[:6]:
-            if b.cells and (key(b.cells[0]).startswith("主管部门") or key(b.cells[0]).startswith("部门(单位)名称")):
-                val = next((c for c in b.cells[1:] if c), None)
-                if val:
-                    mm = _DEPT_TRAIL_CODE.match(key(val))
-                    name, code = (mm.group(1), mm.group(2)) if mm else (key(val), None)
-                    if not dept:
-                        dept = name
-                    if code and name == dept and not dept_code:
-                        dept_code = code
-    if not dept and label_depts:
-        dept = max(set(label_depts), key=label_depts.count)
-    texts = [b.cells[0] for b in seg.narrative[:20]] + [t.title for t in seg.tables]
-    if not year:
-        years = [int(y) for y in seg.year_lines]
-        for tx in texts:
-            years += [int(m) for m in _YEAR.findall(tx)]
-        year = max(set(years), key=years.count) if years else None
-    if not dept:
-        for tx in texts:
-            mm = re.match(r"^(?:第.部分)?\s*(\S+?)(20\d{2})年(?:度)?部门(预算|决算)", key(tx))
-            if mm and not re.search(r"部分|、", mm.group(1)):
-                dept = mm.group(1)
-                break
-    if not dept:
-        # a heading or sentence that opens with the department and the year:
-        # "江苏省人大常委会办公厅2018年度部门" / "江苏省政协办公厅2019年度收入、支出预算总计…"
-        found = []
-        for b in seg.narrative[:200]:
-            mm = _DEPT_IN_TITLE.match(key(b.cells[0]))
-            if mm and (not year or int(mm.group(2)) == year):
-                found.append(mm.group(1))
-        if found:
-            dept = max(set(found), key=found.count)
-    if dept:
-        dept = canonical_department(dept)
-    titles = [key(t.title) for t in seg.tables] + [key(b.cells[0]) for b in seg.narrative[:5]]
-    phase = "final" if any(re.search(r"(?<!预)决算", x) for x in titles) else "budget"
-    meta = {"department": dept, "department_code": dept_code, "fiscal_year": year, "phase": phase}
-    disagreements = []
-    if override:
-        for k, v in override.items():
-            if v is not None and meta.get(k) not in (None, v) and str(meta.get(k)) != str(v):
-                disagreements.append(f"manifest sets {k}={v!r} but the document's headings say {meta.get(k)!r}")
-        meta.update({k: v for k, v in override.items() if v is not None})
-    region = None
-    if meta.get("department") and meta.get("fiscal_year"):
-        hint = " ".join(b.cells[0] for b in seg.narrative[:50])
-        # a county given by the manifest is resolved itself, so county and region code cannot disagree
-        region, problem = resolve(meta.get("county") or meta["department"], int(meta["fiscal_year"]), hint)
-        if problem:
-            problems.append(problem)
-        elif override and override.get("county") and region and not meta["department"].startswith(region.name) \
-                and region.level == "county":
-            disagreements.append(f"manifest sets county={override['county']!r} but the department heading "
-                                 f"{meta['department']!r} names another place")
-    else:
-        problems.append("department or fiscal year not found in the document's headings")
-    meta.update({
-        "region_code": meta.get("region_code") or (region.code if region else None),
-        "county": meta.get("county") or (region.name if region else None),
-        "region_level": region.level if region else None,
-        "province": region.province if region else None,
-        "prefecture": region.prefecture if region else None,
-        "region_ref_year": region.ref_year if region else None,
-    })
-    meta["_disagreements"] = disagreements
-    return meta, problems
 
 
 # ------------------------------------------------------------------ staging
@@ -256,6 +169,21 @@ def _mtime_iso(path: Path) -> str | None:
         return None
 
 
+def _classified_not_pdf(doc: dict, d: Discovered, e: DocumentError, override: dict | None):
+    fn = {k: v for k, v in from_file_name(d.path.name).items() if k == "department"}
+    src = {k: "file name" for k in fn}
+    for k, v in (override or {}).items():
+        if v is not None:
+            fn[k] = v
+            src[k] = "manifest"
+    if fn.get("department"):
+        fn["department"] = canonical_department(fn["department"])
+    doc.update({"status": "loaded", "document_kind": "not_pdf", "pages": None, "n_tables": 0, "unit": None,
+                "phase": None, "fiscal_year": None, "hint": e.hint})
+    doc.update(fn)
+    doc["metadata_source"] = json.dumps(src, ensure_ascii=False, sort_keys=True)
+
+
 def extract_one(d: Discovered, staging: Path, override: dict | None = None, force: bool = False) -> dict:
     """Extract and stage one document.  Returns a small status dict; never
     raises for a bad document (the error is staged as an ingest error)."""
@@ -281,12 +209,15 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
         for p in problems:
             parsed.issues.append({"table_seq": None, "table_type": None, "rule": "metadata_unresolved",
                                   "severity": "error", "message": p, "page": None, "line": None, "src_ref": None})
-        for p in meta.pop("_disagreements", []):
-            parsed.issues.append({"table_seq": None, "table_type": None, "rule": "manifest_disagrees",
-                                  "severity": "warn", "message": f"{d.path.name}: {p}", "page": None, "line": None,
-                                  "src_ref": None})
+        for rule, field in (("manifest_disagrees", "_disagreements"), ("file_name_disagrees", "_file_name_disagreements"),
+                            ("document_kind_uncertain", "_kind_warnings")):
+            for p in meta.pop(field, []):
+                parsed.issues.append({"table_seq": None, "table_type": None, "rule": rule,
+                                      "severity": "warn", "message": f"{d.path.name}: {p}", "page": None, "line": None,
+                                      "src_ref": None})
         units = {t["unit"] for t in parsed.tables if t["kind"] in ("subject", "pair_summary")}
         doc.update(meta)
+        doc["metadata_source"] = json.dumps(meta["metadata_source"], ensure_ascii=False, sort_keys=True)
         doc.update({"pages": pages, "n_tables": len(parsed.tables), "unit": ",".join(sorted(units)) or "万元",
                     "status": "loaded", "seconds": round(time.perf_counter() - t0, 3)})
         for name in ("tables", "cells", "budget", "projects", "targets", "narrative", "issues"):
@@ -295,8 +226,22 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
                 df.write_parquet(tmp / f"{name}.parquet")
         status = "extracted"
     except DocumentError as e:
-        doc.update({"status": "error", "error_kind": e.kind, "error": e.message, "hint": e.hint})
-        status = "error"
+        if e.kind == "not_pdf":
+            # not a parse failure: the file is classified (kind not_pdf) and recorded as a document; what the
+            # file name says is all that is known of it
+            _classified_not_pdf(doc, d, e, override)
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            pl.DataFrame([{"table_seq": None, "table_type": None, "rule": "not_pdf", "severity": "warn",
+                           "message": f"{d.path.name}: {e.message}", "page": None, "line": None, "src_ref": None,
+                           "document_id": d.document_id}],
+                         schema={"table_seq": pl.Int64, "table_type": pl.Utf8, "rule": pl.Utf8, "severity": pl.Utf8,
+                                 "message": pl.Utf8, "page": pl.Int64, "line": pl.Int64, "src_ref": pl.Utf8,
+                                 "document_id": pl.Utf8}).write_parquet(tmp / "issues.parquet")
+            status = "extracted"
+        else:
+            doc.update({"status": "error", "error_kind": e.kind, "error": e.message, "hint": e.hint})
+            status = "error"
     except Exception as e:  # a parser bug must not stop the batch either
         doc.update({"status": "error", "error_kind": "parser_crash", "error": f"{type(e).__name__}: {e}",
                     "hint": "report this document to the cnbudget maintainers",

@@ -86,6 +86,9 @@ class Segmented:
     tables: list[Table]
     narrative: list[Block]  # free text outside tables, in order
     year_lines: list[str]
+    # the text lines of the cover and the page after it (pages 1-2; the first COVER_LINES text lines of a
+    # file without pages), in reading order, before any of them becomes a table title: metadata reads them
+    cover: list[Block] = field(default_factory=list)
 
 
 def _has_indicator_header(t: Table) -> bool:
@@ -240,7 +243,17 @@ def segment(blocks: list[Block]) -> Segmented:
             continue
         cur.rows.append(b)
     retire_toc()
-    return Segmented(tables, narrative, years)
+    return Segmented(tables, narrative, years, cover_lines(blocks))
+
+
+COVER_LINES = 40
+
+
+def cover_lines(blocks: list[Block]) -> list[Block]:
+    paged = [b for b in blocks if b.kind == "text" and b.src.page is not None]
+    if paged:
+        return [b for b in paged if b.src.page <= 2][:COVER_LINES * 2]
+    return [b for b in blocks if b.kind == "text"][:COVER_LINES]
 
 
 def _body_started(t: Table) -> bool:

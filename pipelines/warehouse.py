@@ -172,6 +172,7 @@ _DOC_COLUMNS = {
     "parser_version": pl.Utf8, "status": pl.Utf8, "error_kind": pl.Utf8, "error": pl.Utf8, "hint": pl.Utf8,
     "region_code": pl.Utf8, "county": pl.Utf8, "region_level": pl.Utf8, "province": pl.Utf8, "prefecture": pl.Utf8,
     "department": pl.Utf8, "department_code": pl.Utf8, "fiscal_year": pl.Int32, "phase": pl.Utf8, "unit": pl.Utf8,
+    "department_printed": pl.Utf8, "document_kind": pl.Utf8, "metadata_source": pl.Utf8,
     "pages": pl.Int32, "n_tables": pl.Int32, "seconds": pl.Float64, "source_mtime": pl.Utf8,
 }
 

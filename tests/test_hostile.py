@@ -31,9 +31,6 @@ EXPECTED_ERRORS = {
     "page_bomb.pdf": ("too_many_pages", "200000 pages"),
     "stream_bomb.pdf": ("timeout", "CNBUDGET_TIMEOUT_S"),
     "huge.pdf": ("too_large", "CNBUDGET_MAX_BYTES"),
-    "error_page.pdf": ("pdf_error", "not a PDF"),
-    "report.docx.pdf": ("pdf_error", "not a PDF"),
-    "sheet.xls.pdf": ("pdf_error", "not a PDF"),
     "pingxiang_gbk.txt": ("not_text", "not UTF-8"),
     "notes.docx": ("unsupported_type", "unsupported file type"),
     "manifest.json": ("manifest_invalid", "escapes the raw folder"),
@@ -41,6 +38,8 @@ EXPECTED_ERRORS = {
 }
 LOADED = {"good.pdf", "broken_xref.pdf", "encrypted_open.pdf", "pingxiang.txt", "odd_numbers.txt", "hezheng.txt",
           "missing_column.txt", "extra_column.txt", "cid_export.txt"}
+# files named .pdf that are no PDF at all: classified (document_kind 'not_pdf'), not ingest errors
+NOT_PDF = {"error_page.pdf": "an HTML page", "report.docx.pdf": "a ZIP container", "sheet.xls.pdf": "an OLE document"}
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +97,13 @@ def test_every_bad_input_gets_its_recorded_error(batch):
 def test_the_batch_continues_and_only_whole_documents_load(batch):
     raw, wh, stats, con = batch
     docs = {_name(p) for (p,) in con.execute("SELECT source_path FROM marts.documents").fetchall()}
-    assert docs == LOADED
+    assert docs == LOADED | set(NOT_PDF)
+    kinds = dict(con.execute("SELECT source_path, document_kind FROM marts.documents").fetchall())
+    assert {_name(p) for p, k in kinds.items() if k == "not_pdf"} == set(NOT_PDF)
+    for name, what in NOT_PDF.items():
+        msg = con.execute("SELECT message FROM core.parse_issues i JOIN core.dim_document d USING (document_id) "
+                          "WHERE d.source_path LIKE '%/' || ? AND i.rule = 'not_pdf'", [name]).fetchone()
+        assert msg and what in msg[0], (name, msg)
     # nothing of a failed document is in any fact or cell table
     failed = {r[0] for r in con.execute("SELECT document_id FROM core.ingest_errors WHERE document_id IS NOT NULL").fetchall()}
     assert failed
@@ -253,4 +258,4 @@ def test_in_process_mode_gives_the_same_outcomes(tmp_path):
     (raw / "pingxiang.txt").write_bytes(B.seed("001").read_bytes())
     wh = tmp_path / "wh" / "budget.duckdb"
     stats = refresh(raw, wh, limits=Limits(isolate=False))
-    assert stats["documents"] == 1 and stats["ingest_errors"] == 2
+    assert stats["documents"] == 2 and stats["ingest_errors"] == 1  # the HTML page is a document of kind not_pdf

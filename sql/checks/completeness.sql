@@ -1,9 +1,10 @@
--- Completeness: a document that publishes its phase's standard table set (预算: 收支总表 …; 决算: 收入支出决算总表 …)
--- must contain every mandatory table of that phase (core.ref_mandatory_table), or declare it empty ("空表列示").
+-- Completeness: a document whose kind carries the standard table set (budget / unit_budget: 收支总表 …;
+-- final_accounts: 收入支出决算总表 …) must contain every mandatory table of its phase (core.ref_mandatory_table),
+-- or declare it empty ("空表列示"). The other kinds are classified, not incomplete: a narrative-only file (情况说明
+-- without its tables), performance targets only, an evaluation report, a non-budget file, a file that is no PDF.
 WITH set_docs AS (
-    SELECT DISTINCT t.document_id, d.phase FROM core.dim_table t JOIN core.dim_document d USING (document_id)
-    WHERE t.table_type IN ('income_expense_summary', 'revenue', 'expenditure', 'fiscal_summary', 'gpb_expenditure',
-                           'final_summary', 'final_expenditure', 'final_gpb_expenditure')
+    SELECT document_id, phase FROM core.dim_document
+    WHERE document_kind IN ('budget', 'unit_budget', 'final_accounts') AND phase IS NOT NULL
 )
 SELECT 'completeness_mandatory_table' AS rule, b.document_id, NULL::INTEGER AS table_seq, m.table_type,
        m.name_zh AS subject, NULL AS measure,

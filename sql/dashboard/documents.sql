@@ -1,3 +1,3 @@
-SELECT county, region_code, department, fiscal_year, phase, dq_status, dq_errors, dq_warnings, n_tables, document_id,
+SELECT county, region_code, department, fiscal_year, phase, document_kind, dq_status, dq_errors, dq_warnings, n_tables, document_id,
        source_path
 FROM marts.documents ORDER BY region_code, department, fiscal_year, phase;

@@ -14,7 +14,18 @@ CREATE TABLE core.dim_document (
     department       VARCHAR,
     department_code  VARCHAR,
     fiscal_year      INTEGER,
-    phase            VARCHAR CHECK (phase IN ('budget', 'final')),
+    phase            VARCHAR CHECK (phase IN ('budget', 'final')),   -- NULL: not a budget document
+    department_printed VARCHAR,             -- the department as the document prints it (department: canonical)
+    -- what the document is (vocab/document_kinds.csv): only budget / unit_budget / final_accounts must carry
+    -- the standard table set; the others are classified, never parse failures
+    document_kind    VARCHAR CHECK (document_kind IN ('budget', 'unit_budget', 'final_accounts',
+                                                      'performance_targets_only', 'narrative_only',
+                                                      'evaluation_report', 'not_budget', 'not_pdf',
+                                                      'unreadable')),
+    -- where each value came from, a JSON object field -> source, e.g. {"department": "cover",
+    -- "fiscal_year": "running head", "region_code": "cover"}; sources: cover, running head, table meta,
+    -- title, file name, manifest
+    metadata_source  VARCHAR,
     unit             VARCHAR,
     pages            INTEGER,
     n_tables         INTEGER,

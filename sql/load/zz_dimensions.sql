@@ -36,7 +36,7 @@ SELECT DISTINCT md5(document_id || '|' || table_seq) AS project_id, document_id,
 FROM core.fact_project_funding;
 
 -- Publications, parts and versions. A publication is everything one department published for one region, year
--- and phase (document_key). Its files are *parts* when they carry different kinds of content — the table set
+-- and phase (document_key; a unit's 单位预算 is a publication of its own, not a part of its department's). Its files are *parts* when they carry different kinds of content — the table set
 -- (at least three standard budget table types recognised by their titles), performance-target tables only,
 -- or narrative (情况说明 and anything else) — and all parts are current. Files of the same part are *versions*
 -- of it (a corrected republication, in place or beside the original), ordered by the file's modification
@@ -57,7 +57,8 @@ WITH parts AS (
 k AS (
     SELECT d.document_id, d.sha256, d.source_mtime, p.part,
            CASE WHEN region_code IS NOT NULL AND department IS NOT NULL AND fiscal_year IS NOT NULL
-                THEN concat_ws(':', region_code, department, fiscal_year, phase) END AS document_key
+                THEN concat_ws(':', region_code, department, fiscal_year, phase,
+                               CASE WHEN document_kind = 'unit_budget' THEN 'unit' END) END AS document_key
     FROM core.dim_document d JOIN parts p USING (document_id)
 ),
 ranked AS (

@@ -1,4 +1,6 @@
--- One row per loaded document, every version of a republished one (is_current, superseded_by), with its
+-- One row per loaded or classified document (document_kind: budget, unit_budget, final_accounts,
+-- performance_targets_only, narrative_only, evaluation_report, not_budget, not_pdf; metadata_source: where
+-- department, region, year and phase came from), every version of a republished one (is_current, superseded_by), with its
 -- data-quality status:
 -- 'fail' when any gating finding (severity 'error'), 'warn' when any warning, else 'pass'.
 CREATE OR REPLACE VIEW marts.documents AS
@@ -8,8 +10,9 @@ WITH f AS (
            count(*) FILTER (WHERE severity = 'warn') AS warnings
     FROM dq.findings GROUP BY document_id
 )
-SELECT d.document_id, d.source_path, d.sha256, d.region_code, d.county, d.province, d.department,
-       d.department_code, d.fiscal_year, d.phase, d.pages, d.n_tables, d.unit, d.file_type, d.parser_version,
+SELECT d.document_id, d.source_path, d.sha256, d.region_code, d.county, d.region_level, d.province, d.prefecture,
+       d.department, d.department_printed, d.department_code, d.fiscal_year, d.phase, d.document_kind,
+       d.metadata_source, d.pages, d.n_tables, d.unit, d.file_type, d.parser_version,
        CASE WHEN coalesce(f.errors, 0) > 0 THEN 'fail' WHEN coalesce(f.warnings, 0) > 0 THEN 'warn' ELSE 'pass' END
            AS dq_status,
        coalesce(f.errors, 0) AS dq_errors, coalesce(f.warnings, 0) AS dq_warnings,
