@@ -28,7 +28,8 @@ from .text import key
 
 SUPPORTED = {".txt": "text", ".pdf": "pdf"}
 _PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "headers.py", "registry.py", "targets.py", "narrative.py",
-                   "narrative_map.csv", "extract.py", "regions.py", "readers/text_export.py", "readers/pdf.py")
+                   "narrative_map.csv", "extract.py", "regions.py", "readers/text_export.py", "readers/pdf.py",
+                   "../vocab/measures.csv")
 
 
 def _parser_version() -> str:

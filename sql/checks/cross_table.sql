@@ -3,6 +3,7 @@ WITH a AS (
     SELECT f.document_id, f.table_type, f.classification, f.subject_code, f.subject_name, f.subject_level, f.side,
            f.parent_item, f.measure, f.amount_wan, f.decimals, f.page, f.line, f.src_ref
     FROM core.fact_budget_amount f
+    WHERE f.canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
 ),
 -- summary-table expenditure items carry 类 names ("社会保障和就业支出"); give them the 类 code of the same document
 named_lei AS (

@@ -5,6 +5,7 @@ WITH a AS (
            measure, amount_wan, decimals, page, line, src_ref
     FROM core.fact_budget_amount
     WHERE classification IN ('function', 'economic')
+      AND canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
       AND NOT contains(measure, '%')  -- a ratio column (完成预算%) does not add up
 ),
 parents AS (
