@@ -402,8 +402,20 @@ def _subject_table(out: Parsed, t: Table):
     _subject_rows(out, t, cells, srcs, body_start, lay, cols)
 
 
+def _classification(t: Table) -> str | None:
+    """The table type's classification, unless the title names the other one
+    ('一般公共预算支出表(按经济分类)')."""
+    k = key(t.title)
+    if "经济分类" in k and "功能分类" not in k:
+        return "economic"
+    if "功能分类" in k and "经济分类" not in k:
+        return "function"
+    return t.ttype.classification
+
+
 def _subject_rows(out: Parsed, t: Table, cells, srcs, start: int, lay: _Layout | None, cols):
     unit = unit_of(t)
+    cls = _classification(t)
     amount_cols = {c[0] for c in cols}
     ctx = _CodeCtx()
     for i in range(start, len(cells)):
@@ -431,7 +443,7 @@ def _subject_rows(out: Parsed, t: Table, cells, srcs, start: int, lay: _Layout |
             a = _amount(out, t, row[j], srcs[i][j])
             if a is None:
                 continue
-            rec = _budget_rec(t, t.ttype.classification, code, name, level, col, a, row[j], unit, i, srcs[i][j])
+            rec = _budget_rec(t, cls, code, name, level, col, a, row[j], unit, i, srcs[i][j])
             if len(subj) > 3:
                 rec["parent_item"] = subj[3]
             out.budget.append(rec)
