@@ -83,6 +83,7 @@ class _Layout:
     first_amount: int  # amount columns are at or right of this column
     units: bool = False  # rows are departments / units (单位代码 | 单位名称), not subjects
     items: bool = False  # rows are named items without codes (项目 | 预算数: the "三公"经费 list)
+    unit_col: int | None = None  # a column left of the codes naming the unit whose rows follow (预算单位)
 
 
 @dataclass
@@ -94,6 +95,7 @@ class _CodeCtx:
     kuan_amount: Decimal | None = None
     xiang_sum: Decimal = Decimal(0)
     item: str | None = None  # the open item of an item list
+    unit: str | None = None  # the unit whose rows follow (tables with one block of rows per unit)
 
 
 _CODE_PART = re.compile(r"^\d{2,7}$")
@@ -168,7 +170,8 @@ def _subject_layout(header: list[list[str]], body: list[list[str]], width: int) 
                     continue
                 break
             nj = cc[-1] + 1
-            return _Layout(cc, nj if nj < width else None, nj + 1)
+            uc = next((k for k in range(j) if any(not _is_num(x) for x in vals(k))), None)
+            return _Layout(cc, nj if nj < width else None, nj + 1, unit_col=uc)
         if sum(1 for x in v if _code_name(x)) * 2 >= len(v):
             return _Layout([j], j, j + 1)
         if any(not _is_num(x) for x in v):
@@ -447,6 +450,10 @@ def _subject_rows(out: Parsed, t: Table, cells, srcs, start: int, lay: _Layout |
             if len(subj) > 3:
                 rec["parent_item"] = subj[3]
             out.budget.append(rec)
+    mine = [r for r in out.budget if r["table_seq"] == t.seq and r["subject_code"] and r["parent_item"]]
+    if len({r["parent_item"] for r in mine}) == 1:
+        for r in mine:  # one unit only: its rows are the table's rows
+            r["parent_item"] = None
 
 
 def _row_subject_laid(row: list[str], lay: _Layout, amount_cols: set[int], ctx: _CodeCtx, cols):
@@ -459,6 +466,11 @@ def _row_subject_laid(row: list[str], lay: _Layout, amount_cols: set[int], ctx: 
         except NumberError:
             first = None
     rc = _resolve_code(row, lay, ctx, first)
+    if rc is None and lay.unit_col is not None and row[lay.unit_col] and not _is_total_label(row[lay.unit_col]) \
+            and any(_is_num(row[j]) for j in amount_cols if j < len(row)):
+        # 预算单位 | 科目编码 | …: a unit's own row; the coded rows below it are that unit's
+        ctx.unit = clean(row[lay.unit_col])
+        return None, ctx.unit, "unit"
     name = ""
     if lay.name_col is not None and lay.name_col < len(row):
         name = clean(row[lay.name_col])
@@ -470,7 +482,7 @@ def _row_subject_laid(row: list[str], lay: _Layout, amount_cols: set[int], ctx: 
             return "ambiguous", rc[1], None
         code, level = rc
         _note_code(ctx, code, level, first)
-        return code, name, level
+        return (code, name, level, ctx.unit) if ctx.unit else (code, name, level)
     if lay.units or lay.items:
         texts = [c for j, c in enumerate(row) if c and j not in amount_cols]
         if not any(_is_num(row[j]) for j in amount_cols if j < len(row)) and not name:

@@ -269,3 +269,28 @@ def test_shenzhen_expenditure_table_keeps_unknown_columns_p18():
     assert [r["amount"] for r in proc] == [D("1100.30")]
     _, parsed = _read("深圳/2026年深圳市信访局部门预算.pdf")
     assert any(i["rule"] == "unknown_header" and "2026年政府采购项目" in i["message"] for i in parsed.issues)
+
+
+def test_one_block_of_rows_per_unit_names_the_unit():
+    """预算单位 | 科目编码 | 科目名称 | figures: the department row, then each unit's row and its coded rows."""
+    t = _table("expenditure", [
+        ["预算单位", "科目编码", "科目名称", "支出总计", "基本支出", "项目支出"],
+        ["某局", "", "", "30.00", "20.00", "10.00"],
+        ["某局(本级)", "", "", "20.00", "20.00", ""],
+        ["", "201", "一般公共服务支出", "20.00", "20.00", ""],
+        ["", "20101", "人大事务", "20.00", "20.00", ""],
+        ["某中心", "", "", "10.00", "", "10.00"],
+        ["", "201", "一般公共服务支出", "10.00", "", "10.00"],
+        ["", "20101", "人大事务", "10.00", "", "10.00"],
+    ])
+    out = Parsed()
+    _subject_table(out, t)
+    rows = [(r["subject_name"], r["parent_item"], r["subject_code"], r["amount"]) for r in out.budget
+            if r["measure"] == "合计"]
+    assert rows == [("某局", None, None, D("30.00")), ("某局(本级)", None, None, D("20.00")),
+                    ("一般公共服务支出", "某局(本级)", "201", D("20.00")), ("人大事务", "某局(本级)", "20101", D("20.00")),
+                    ("某中心", None, None, D("10.00")), ("一般公共服务支出", "某中心", "201", D("10.00")),
+                    ("人大事务", "某中心", "20101", D("10.00"))]
+    units = [r["subject_name"] for r in out.budget if r["subject_level"] == "unit" and r["measure"] == "合计"]
+    assert units == ["某局", "某局(本级)", "某中心"]
+    assert {r["parent_item"] for r in out.budget if r["subject_code"] == "201"} == {"某局(本级)", "某中心"}
