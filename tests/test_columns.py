@@ -294,3 +294,18 @@ def test_one_block_of_rows_per_unit_names_the_unit():
     units = [r["subject_name"] for r in out.budget if r["subject_level"] == "unit" and r["measure"] == "合计"]
     assert units == ["某局", "某局(本级)", "某中心"]
     assert {r["parent_item"] for r in out.budget if r["subject_code"] == "201"} == {"某局(本级)", "某中心"}
+
+
+def test_wuxi_basic_expenditure_split_is_not_read_as_the_last_three_columns_p20():
+    """无锡 教育局 file (2026年无锡市教育局部门预算.pdf), p20 '财政拨款支出表（功能科目）': 合计 | 基本支出 (小计, 人员经费,
+    公用经费) | 项目支出.  Read by hand: 205 教育支出 合计 60,964.23, 基本支出 1,631.11, 人员经费 1,495.82, 公用经费
+    135.29, 项目支出 59,333.12; 合计 row 合计 105,814.60.  (The fixed last-three-columns schema read 1,495.82 as
+    the 合计 and 135.29 as the 基本支出 before.)"""
+    st, f = _table_facts("无锡/2026年无锡市教育局部门预算.pdf", 20, "fiscal_expenditure")
+    assert st == "parsed"
+    assert _val(f, "教育支出", "合计", "205") == D("60964.23")
+    assert _val(f, "教育支出", "基本支出", "205") == D("1631.11")
+    assert _val(f, "教育支出", "人员经费", "205") == D("1495.82")
+    assert _val(f, "教育支出", "公用经费", "205") == D("135.29")
+    assert _val(f, "教育支出", "项目支出", "205") == D("59333.12")
+    assert _val(f, "合计", "合计") == D("105814.60")
