@@ -186,7 +186,7 @@ def _subject_layout(header: list[list[str]], body: list[list[str]], width: int) 
         if v and over and all(not _is_num(x) for x in v):
             if re.search(r"(单位|部门)(名称)?$", over[-1]):
                 return _Layout([], j, j + 1, units=True)
-            if re.search(r"^(项目|项目名称|科目|科目名称)$", over[-1]):
+            if re.search(r"(项目|名称|科目|类别)$", over[-1]):
                 return _Layout([], j, j + 1, items=True)
         if v:
             break
@@ -347,6 +347,13 @@ def _subject_table(out: Parsed, t: Table):
     if body_start is None:
         if _total_row_layout(out, t, cells, srcs, width) or _item_list_layout(out, t, cells, srcs, width):
             return
+        if _from_grid(srcs):
+            # rows named by their unit (预算单位 | figures) or item, with no code and no 合计 row
+            hend = _header_end(cells, len(cells))
+            lay = _subject_layout(cells[:hend], cells[hend:], width) if 0 < hend < len(cells) else None
+            if lay is not None and (lay.units or lay.items):
+                _read_laid(out, t, cells, srcs, width, hend, lay)
+                return
         if not t.declared_empty:
             _issue(out, t, "no_body_rows", "warn", f"{t.title}: no subject rows found and not declared empty")
         return
@@ -354,33 +361,9 @@ def _subject_table(out: Parsed, t: Table):
     lay = None
     if grid:
         hend = _header_end(cells, body_start)
-        header, body = cells[:hend], cells[hend:]
-        lay = _subject_layout(header, cells[body_start:], width)
-        if lay is not None:
-            amount_cols = [j for j in range(lay.first_amount, width)
-                           if j not in lay.code_cols and j != lay.name_col
-                           and any(_is_num(r[j]) for r in body if j < len(r))]
-            paths = column_paths(header, width)
-            if not header:
-                cols = "no header over the amount columns"
-            elif not amount_cols:
-                cols = None
-            elif _misaligned(tt, paths, lay, amount_cols):
-                cols = "misaligned"
-            else:
-                cols = _place_columns(out, t, paths, amount_cols)
-            if cols == "misaligned":
-                pass  # the header grid does not sit over the columns: the fixed schema below, if it applies
-            elif isinstance(cols, str):
-                _issue(out, t, "header_mismatch", "error", f"{t.title}: {cols}; table not normalised")
-                return
-            elif cols is None:
-                if not t.declared_empty:
-                    _issue(out, t, "no_body_rows", "warn", f"{t.title}: subject rows without figures")
-                return
-            else:
-                _subject_rows(out, t, cells, srcs, hend, lay, cols)
-                return
+        lay = _subject_layout(cells[:hend], cells[body_start:], width)
+        if lay is not None and _read_laid(out, t, cells, srcs, width, hend, lay):
+            return
     cols = _map_columns(tt, cells[:body_start], cells[body_start:], width)
     if isinstance(cols, list):
         cols = [(j, m, m, None) for j, m in cols]
@@ -414,6 +397,33 @@ def _classification(t: Table) -> str | None:
     if "功能分类" in k and "经济分类" not in k:
         return "function"
     return t.ttype.classification
+
+
+def _read_laid(out: Parsed, t: Table, cells, srcs, width: int, hend: int, lay: _Layout) -> bool:
+    """Read a table whose code / name / amount columns are known, every amount column placed by its
+    header.  False when the header grid is shifted against the body (the caller falls back to the
+    fixed schema of text exports); True when the table is read or recorded as not read."""
+    tt = t.ttype
+    header, body = cells[:hend], cells[hend:]
+    amount_cols = [j for j in range(lay.first_amount, width)
+                   if j not in lay.code_cols and j != lay.name_col
+                   and any(_is_num(r[j]) for r in body if j < len(r))]
+    paths = column_paths(header, width)
+    if not header:
+        cols = "no header over the amount columns"
+    elif not amount_cols:
+        if not t.declared_empty:
+            _issue(out, t, "no_body_rows", "warn", f"{t.title}: subject rows without figures")
+        return True
+    elif _misaligned(tt, paths, lay, amount_cols):
+        return False
+    else:
+        cols = _place_columns(out, t, paths, amount_cols)
+    if isinstance(cols, str):
+        _issue(out, t, "header_mismatch", "error", f"{t.title}: {cols}; table not normalised")
+        return True
+    _subject_rows(out, t, cells, srcs, hend, lay, cols)
+    return True
 
 
 def _subject_rows(out: Parsed, t: Table, cells, srcs, start: int, lay: _Layout | None, cols):
@@ -489,10 +499,16 @@ def _row_subject_laid(row: list[str], lay: _Layout, amount_cols: set[int], ctx: 
             return None
         if any(_is_total_label(c) for c in texts):
             return None, key(next(c for c in texts if _is_total_label(c))), "total"
+        if lay.units:
+            # a label between the unit and the figures ('2026年', '增减变化金额') names a row of the unit
+            lab = [clean(c) for j, c in enumerate(row[:min(amount_cols, default=0)]) if c and j > lay.name_col]
+            if name:
+                ctx.unit = name
+            if lab and ctx.unit:
+                return None, " ".join(lab), "item", ctx.unit
+            return (None, name, "unit") if name else None
         if not name:
             return None
-        if lay.units:
-            return None, name, "unit"
         # '1、公务接待费' opens an item; '其中:(1)公务用车购置费' / '(2)…' are parts of the item above
         if _SUB_ITEM.match(name) and ctx.item:
             return None, name, "item", ctx.item

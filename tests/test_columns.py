@@ -309,3 +309,21 @@ def test_wuxi_basic_expenditure_split_is_not_read_as_the_last_three_columns_p20(
     assert _val(f, "教育支出", "公用经费", "205") == D("135.29")
     assert _val(f, "教育支出", "项目支出", "205") == D("59333.12")
     assert _val(f, "合计", "合计") == D("105814.60")
+
+
+def test_shenzhen_unit_rows_without_codes_p17_p31():
+    """深圳 信访局 file.  p17 收入总表 (预算单位 | 收入总计 | 本年收入 / 财政拨款 / 一般公共预算拨款 … | 上年结余、结转), one
+    row per unit, no code, no 合计 row: 深圳市信访局 收入总计 4,684.30, 一般公共预算拨款 4,676.96, 上年结余、结转 7.34.
+    p31 财政拨款“三公”经费支出表 (预算单位 | 年度 | 总计 / 一般公共预算 …), rows per year: 2026 年 总计 一般公共预算
+    5.58, 公务接待费 一般公共预算 2.98 (columns split by fund source: kept under their published headers)."""
+    rel = "深圳/2026年深圳市信访局部门预算.pdf"
+    st, f = _table_facts(rel, 17, "revenue")
+    assert st == "parsed"
+    assert _val(f, "深圳市信访局", "合计") == D("4684.30")
+    assert _val(f, "深圳市信访局", "一般公共预算拨款收入") == D("4676.96")
+    assert _val(f, "深圳市信访局", "上年结转") == D("7.34")
+    st, f = _table_facts(rel, 31, "three_public")
+    assert st == "parsed"
+    row26 = {r["measure"]: r["amount"] for r in f if r["subject_name"] == "2026年" and r["parent_item"] == "深圳市信访局"}
+    assert row26["总计/一般公共预算"] == D("5.58") and row26["公务接待费/一般公共预算"] == D("2.98")
+    assert all(r["canonical_measure"] is None for r in f if r["measure"].startswith("总计/"))
