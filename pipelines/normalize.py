@@ -290,7 +290,8 @@ def _place_columns(out: Parsed, t: Table, paths: list[list[str]], amount_cols: l
         return f"amount columns without a header: {blank}"
     # a label over every amount column ('收入预算', '本年预算') is the table's banner, not a measure
     lead = {tuple(paths[j][:1]) for j in amount_cols}
-    cut = 1 if len(amount_cols) > 1 and len(lead) == 1 and all(len(paths[j]) > 1 for j in amount_cols) else 0
+    cut = 1 if (len(amount_cols) > 1 and len(lead) == 1 and all(len(paths[j]) > 1 for j in amount_cols)
+                and measure_of(tt, list(next(iter(lead)))) is None) else 0
     placed = []
     for j in amount_cols:
         hp = "/".join(paths[j])

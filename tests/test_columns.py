@@ -327,3 +327,22 @@ def test_shenzhen_unit_rows_without_codes_p17_p31():
     row26 = {r["measure"]: r["amount"] for r in f if r["subject_name"] == "2026年" and r["parent_item"] == "深圳市信访局"}
     assert row26["总计/一般公共预算"] == D("5.58") and row26["公务接待费/一般公共预算"] == D("2.98")
     assert all(r["canonical_measure"] is None for r in f if r["measure"].startswith("总计/"))
+
+
+def test_a_label_over_every_amount_column_is_a_banner_unless_it_is_a_measure():
+    banner = _table("revenue", [
+        ["科目编码", "科目名称", "收入预算", "", ""],
+        ["", "", "合计", "财政拨款收入", "其他收入"],
+        ["201", "一般公共服务支出", "3.00", "2.00", "1.00"],
+    ])
+    out = Parsed()
+    _subject_table(out, banner)
+    assert {r["col_idx"]: r["canonical_measure"] for r in out.budget} == {2: "合计", 3: "财政拨款收入", 4: "其他收入"}
+    measure = _table("revenue", [
+        ["科目编码", "科目名称", "本年收入", "", ""],
+        ["", "", "小计", "财政拨款收入", "其他收入"],
+        ["201", "一般公共服务支出", "3.00", "2.00", "1.00"],
+    ])
+    out = Parsed()
+    _subject_table(out, measure)
+    assert {r["col_idx"]: r["canonical_measure"] for r in out.budget} == {2: "本年收入", 3: "财政拨款收入", 4: "其他收入"}
