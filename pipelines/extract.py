@@ -28,7 +28,13 @@ from .segment import segment
 SUPPORTED = {".txt": "text", ".pdf": "pdf"}
 _PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "headers.py", "registry.py", "targets.py", "narrative.py",
                    "narrative_map.csv", "extract.py", "regions.py", "metadata.py", "readers/text_export.py",
-                   "readers/pdf.py", *(f"../vocab/{f}" for f in VOCAB_FILES))
+                   "readers/pdf.py")
+
+
+def _vocab_files() -> list[Path]:
+    """Every vocabulary data file (vocab/*.csv, *.yaml): growing the vocabulary re-reads the documents."""
+    root = Path(__file__).resolve().parents[1] / "vocab"
+    return sorted(p for p in root.glob("*") if p.suffix in (".csv", ".yaml", ".yml", ".json"))
 
 
 def _parser_version() -> str:
@@ -38,6 +44,9 @@ def _parser_version() -> str:
     here = Path(__file__).parent
     for name in _PARSER_SOURCES:
         h.update((here / name).read_bytes())
+    for f in _vocab_files():
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
     return f"{__version__}+{h.hexdigest()[:10]}"
 
 

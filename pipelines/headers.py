@@ -12,10 +12,10 @@ column, the path of header labels over it, top to bottom::
 
     column 3 -> ['“三公”经费', '公务用车购置及运行维护费', '小计']
 
-and :func:`measure_of` maps a path to the registry's canonical measure name
-(the leaf label, or the label above a '小计'), by the registry's labels and
-a few generic spellings ('金额' -> '合计').  A column whose path maps to no
-measure is reported by the caller as a header mismatch, never guessed.
+and :func:`measure_of` maps a path to the canonical measure name by the
+vocabulary in vocab/measures.csv (the leaf label, or the label above a '小计').
+A column whose path maps to no measure keeps its published path (the caller
+records it as an unknown header); it is never guessed.
 
 :func:`merge_page_split_rows` rejoins a row that a page break cut in two
 ('八、社会保障和就' | … on one page, '业支出' on the next).
@@ -23,12 +23,8 @@ measure is reported by the caller as a header mismatch, never guessed.
 from __future__ import annotations
 
 from .blocks import Src
-from .registry import TableType
+from .registry import GENERIC_MEASURES, TableType, header_key
 from .text import is_amount, key
-
-# header spellings that are not a registry label but name a registry measure
-GENERIC = {"金额": "合计", "预算数": "合计", "总计": "合计", "合计": "合计", "小计": "合计"}
-
 
 def column_paths(header: list[list[str]], width: int) -> list[list[str]]:
     """For each column the header labels over it, top to bottom (see module doc)."""
@@ -47,23 +43,37 @@ def column_paths(header: list[list[str]], width: int) -> list[list[str]]:
     return [[key(filled[i][j]) for i in range(len(filled)) if filled[i][j]] for j in range(width)]
 
 
+_SUBTOTAL = ("小计", "合计", "金额")
+
+
 def measure_of(tt: TableType, path: list[str]) -> str | None:
-    """Canonical measure of an amount column from its header path."""
-    if not path:
-        return None
-    labels = [p for p in path if p not in ("栏次",) and not p.isdigit()]
+    """Canonical measure of an amount column from its header path, by the vocabulary
+    (vocab/measures.csv): the longest suffix of the normalised path that is a spelling of one
+    of the table type's measures (or a '*' spelling of a measure it has).  A leaf '小计' / '合计' /
+    '金额' under a label stands for that label ('本年收入/小计' -> 本年收入, '事业收入/金额' ->
+    事业收入) and is never read as the table's 合计 on its own.  None when the vocabulary does not know the header."""
+    labels = [header_key(p) for p in path if key(p) not in ("栏次", "行次") and not key(p).isdigit()]
+    labels = [x for x in labels if x]
     if not labels:
         return None
-    leaf = labels[-1]
-    cands = [leaf]
-    if leaf == "小计" and len(labels) > 1:
-        cands = [labels[-2], leaf]
+    spell = {lbl: m.name for m in tt.measures for lbl in m.labels}
+    names = {m.name for m in tt.measures}
+
+    def look(k: str) -> str | None:
+        if k in spell:
+            return spell[k]
+        g = GENERIC_MEASURES.get(k)
+        return g if g in names else None
+
+    if labels[-1] in _SUBTOTAL and len(labels) > 1:
+        base = labels[:-1]
+        cands = ["/".join(labels[i:]) for i in range(len(labels) - 1)] + ["/".join(base[i:]) for i in range(len(base))]
+    else:
+        cands = ["/".join(labels[i:]) for i in range(len(labels))]
     for c in cands:
-        for m in tt.measures:
-            if c in m.labels or c == key(m.name):
-                return m.name
-        if c in GENERIC and any(m.name == GENERIC[c] for m in tt.measures):
-            return GENERIC[c]
+        m = look(c)
+        if m:
+            return m
     return None
 
 

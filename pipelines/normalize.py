@@ -12,12 +12,13 @@ from decimal import Decimal
 
 from .blocks import Block, Src
 from .headers import column_paths, measure_of, merge_page_split_rows
+from .registry import header_key
 from .segment import Segmented, Table
 from .targets import parse_target
 from .text import NumberError, clean, decimals, key, parse_amount, strip_item_prefix
 
 _CODE = re.compile(r"^(\d{3}|\d{5}|\d{7})$")
-_CODE_NAME = re.compile(r"^(\d{3}|\d{5}|\d{7})\s*([^\d.,\s%].*)$")
+_CODE_NAME = re.compile(r"^[\[【(（]?(\d{3}|\d{5}|\d{7})[\]】)）]?\s*([^\d.,\s%\]】)）].*)$")
 LEVEL1 = {"产出指标", "效益指标", "满意度指标", "成本指标", "部门管理", "履职效果", "能力建设", "产出", "效益", "满意度"}
 
 
@@ -74,35 +75,305 @@ def unit_of(t: Table, default: str = "万元") -> str:
 
 
 # ---------------------------------------------------------------- subject tables
+@dataclass
+class _Layout:
+    """Where a subject table keeps its codes, names and figures."""
+    code_cols: list[int]  # [] no codes; [j] the code (alone or with its name); [j, j+1(, j+2)] 类 | 款 | 项
+    name_col: int | None
+    first_amount: int  # amount columns are at or right of this column
+    units: bool = False  # rows are departments / units (单位代码 | 单位名称), not subjects
+    items: bool = False  # rows are named items without codes (项目 | 预算数: the "三公"经费 list)
+    unit_col: int | None = None  # a column left of the codes naming the unit whose rows follow (预算单位)
+
+
+@dataclass
+class _CodeCtx:
+    """The codes of the rows above, for rows that print only their own level ('01' under 201)."""
+    lei: str | None = None
+    kuan: str | None = None
+    last_level: str | None = None
+    kuan_amount: Decimal | None = None
+    xiang_sum: Decimal = Decimal(0)
+    item: str | None = None  # the open item of an item list
+    unit: str | None = None  # the unit whose rows follow (tables with one block of rows per unit)
+
+
+_CODE_PART = re.compile(r"^\d{2,7}$")
+_UNIT_HEAD = re.compile(r"(单位|部门)(代码|编码)")
+_SUB_ITEM = re.compile(r"^(其中[:：]?)?\s*[(（]\d+[)）]|^其中")
+_LEVEL_OF = {3: "类", 5: "款", 7: "项"}
+_TOTAL_LABELS = ("合计", "总计", "支出合计", "收入合计", "支出总计", "收入总计", "本年支出合计", "本年收入合计")
+
+
+def _is_total_label(text: str) -> bool:
+    k = key(text).replace(" ", "")
+    return k in _TOTAL_LABELS
+
+
+def _is_colno_row(row: list[str]) -> bool:
+    """The 栏次 row: '栏次' or only the column numbers 1, 2, 3, … (and 类/款/项 labels)."""
+    ks = [key(c) for c in row if c]
+    if not ks:
+        return False
+    if "栏次" in ks or "行次" in ks:
+        return True
+    nums = [k for k in ks if k not in ("类", "款", "项")]
+    return len(nums) >= 2 and all(k.isdigit() for k in nums) and \
+        [int(k) for k in nums] == list(range(int(nums[0]), int(nums[0]) + len(nums)))
+
+
+def _code_name(cell: str):
+    """(code, name) of a cell holding a full code, alone or before its name ('[201]一般公共服务支出')."""
+    c = clean(cell)
+    if _CODE.match(c):
+        return c, ""
+    m = _CODE_NAME.match(c)
+    return (m.group(1), m.group(2).strip()) if m else None
+
+
+def _subject_layout(header: list[list[str]], body: list[list[str]], width: int) -> _Layout | None:
+    """Code, name and first amount columns from the header (类 | 款 | 项 labels) and the body (which
+    columns hold codes, code parts, names).  None when no column holds codes."""
+    lim = min(width, 5)
+    for row in header:
+        ks = [key(c) for c in row]
+        for j in range(min(width, 4)):
+            if ks[j] == "类" and j + 1 < width and ks[j + 1] == "款":
+                cc = [j, j + 1] + ([j + 2] if j + 2 < width and ks[j + 2] == "项" else [])
+                nj = cc[-1] + 1
+                return _Layout(cc, nj if nj < width else None, nj + 1)
+    rows = [r for r in body if not any(_is_total_label(c) for c in r[:lim])]
+    for j in range(min(width, 3)):
+        over = "".join(key(r[j]) for r in header if j < len(r))
+        if _UNIT_HEAD.search(over) and "科目" not in over:
+            # 部门代码 | 部门名称 | figures: one row per department or unit; their codes are no subject codes
+            nj = j + 1 if j + 1 < width and not any(_is_num(r[j + 1]) for r in rows if j + 1 < len(r)) else j
+            return _Layout([], nj, nj + 1, units=True)
+
+    def vals(j):
+        return [clean(r[j]) for r in rows if j < len(r) and clean(r[j])]
+
+    for j in range(lim):
+        v = vals(j)
+        if not v:
+            continue
+        if all(_CODE_PART.match(x) and len(x) in (2, 3, 5, 7) for x in v) and any(_CODE.match(x) for x in v):
+            cc = [j]
+            k = j + 1
+            while k < lim and len(cc) < 3:
+                vk = vals(k)
+                if vk and all(_CODE_PART.match(x) and len(x) in (2, 3, 5, 7) for x in vk) \
+                        and any(len(x) == 2 for x in vk) and any(not _is_num(r[k + 1]) for r in rows
+                                                                  if k + 1 < len(r) and r[k + 1]):
+                    cc.append(k)
+                    k += 1
+                    continue
+                break
+            nj = cc[-1] + 1
+            uc = next((k for k in range(j) if any(not _is_num(x) for x in vals(k))), None)
+            return _Layout(cc, nj if nj < width else None, nj + 1, unit_col=uc)
+        if sum(1 for x in v if _code_name(x)) * 2 >= len(v):
+            return _Layout([j], j, j + 1)
+        if any(not _is_num(x) for x in v):
+            # a name column before any code column: codes (if any) are inside the names
+            if any(_code_name(x) for x in v):
+                return _Layout([j], j, j + 1)
+            continue
+    for j in range(min(width, 3)):
+        # no codes anywhere: one named row per unit (单位名称) or item (项目)
+        v = vals(j)
+        over = [key(r[j]) for r in header if j < len(r) and r[j]]
+        if v and over and all(not _is_num(x) for x in v):
+            if re.search(r"(单位|部门)(名称)?$", over[-1]):
+                return _Layout([], j, j + 1, units=True)
+            if re.search(r"(项目|名称|科目|类别)$", over[-1]):
+                return _Layout([], j, j + 1, items=True)
+        if v:
+            break
+    return None
+
+
+def _resolve_code(row: list[str], lay: _Layout, ctx: _CodeCtx, first_amount: Decimal | None):
+    """(code, level) of a row from its code cell(s), or None; 'ambiguous' when a code part cannot be
+    placed.  Split cells: '201' '06' '01' -> 2010601 (a part left blank takes the code above).  One
+    cell printing only its own level: '01' under 201 -> 20101; under a 款 -> its 项, until the 项 add up
+    to the 款, then the next 款."""
+    parts = [clean(row[j]) if j < len(row) else "" for j in lay.code_cols]
+    if not any(parts) or any(p and not p.isdigit() and not _code_name(p) for p in parts):
+        return None  # no code, or a label ('合计') over the code cells
+    if len(parts) == 1:
+        p = parts[0]
+        cn = _code_name(p)
+        if cn:
+            return cn[0], _LEVEL_OF[len(cn[0])]
+        if re.fullmatch(r"\d{2}", p):
+            if ctx.lei and ctx.last_level == "类":
+                return ctx.lei + p, "款"
+            if ctx.kuan and ctx.last_level == "款":
+                return ctx.kuan + p, "项"
+            if ctx.kuan and ctx.last_level == "项" and ctx.kuan_amount is not None:
+                if ctx.xiang_sum == ctx.kuan_amount and ctx.kuan_amount != 0:
+                    return ctx.lei + p, "款"
+                if ctx.xiang_sum < ctx.kuan_amount or ctx.kuan_amount < 0:
+                    return ctx.kuan + p, "项"
+            return "ambiguous", p
+        return "ambiguous", p
+    lei, kuan, xiang = (parts + ["", ""])[:3]
+    if lei and not re.fullmatch(r"\d{3}", lei):
+        return "ambiguous", "/".join(parts)
+    if kuan and re.fullmatch(r"\d{5}", kuan):
+        kuan = kuan[3:] if not lei or kuan.startswith(lei) else "?"
+    if xiang and re.fullmatch(r"\d{7}", xiang):
+        lei, kuan, xiang = xiang[:3], xiang[3:5], xiang[5:]
+    if (kuan and not re.fullmatch(r"\d{2}", kuan)) or (xiang and not re.fullmatch(r"\d{2}", xiang)):
+        return "ambiguous", "/".join(parts)
+    if xiang:
+        if not kuan:
+            if not ctx.kuan or (lei and not ctx.kuan.startswith(lei)):
+                return "ambiguous", "/".join(parts)
+            return ctx.kuan + xiang, "项"
+        lei = lei or ctx.lei
+        return (lei + kuan + xiang, "项") if lei else ("ambiguous", "/".join(parts))
+    if kuan:
+        lei = lei or ctx.lei
+        return (lei + kuan, "款") if lei else ("ambiguous", "/".join(parts))
+    return lei, "类"
+
+
+def _note_code(ctx: _CodeCtx, code: str, level: str, amount: Decimal | None):
+    ctx.last_level = level
+    if level == "类":
+        ctx.lei, ctx.kuan = code, None
+    elif level == "款":
+        ctx.lei, ctx.kuan = code[:3], code
+        ctx.kuan_amount, ctx.xiang_sum = amount, Decimal(0)
+    elif level == "项":
+        ctx.xiang_sum += amount or Decimal(0)
+
+
+def _header_end(cells: list[list[str]], body_start: int) -> int:
+    """The header ends at the first row that holds figures (a department or unit row above the first
+    coded row belongs to the body), 栏次 rows excepted."""
+    for i in range(body_start):
+        row = cells[i]
+        if not _is_colno_row(row) and any(_is_num(c) for c in row) and i > 0:
+            return i
+    return body_start
+
+
+_SUBJECT_HEAD = re.compile(r"科目|编码|代码|名称|^项目$|^类$|^款$|^项$")
+
+
+def _misaligned(tt, paths: list[list[str]], lay: _Layout, amount_cols: list[int]) -> bool:
+    """The header grid is shifted against the body: a measure label over a code or name column, or a
+    subject-column label ('科目名称') over an amount column."""
+    for j in lay.code_cols + ([lay.name_col] if lay.name_col is not None else []):
+        labels = [p for p in paths[j] if not p.isdigit() and p not in ("栏次", "行次")] if j < len(paths) else []
+        if labels and measure_of(tt, labels[-1:]) is not None:
+            return True
+    return any(_SUBJECT_HEAD.search(p) for j in amount_cols for p in paths[j])
+
+
+def _from_grid(srcs: list[list[Src]]) -> bool:
+    """Cells from a PDF grid sit under their header; text exports do not."""
+    return any(s.page is not None and s.col is not None for row in srcs for s in row)
+
+
+def _place_columns(out: Parsed, t: Table, paths: list[list[str]], amount_cols: list[int]):
+    """[(column, measure, canonical measure or None, header path)] for the amount columns, or a
+    message naming the columns that cannot be placed (no header over them).  A header the
+    vocabulary does not know keeps its published path as the measure (warning 'unknown_header');
+    two columns naming one canonical measure both keep their published paths."""
+    tt = t.ttype
+    blank = [j for j in amount_cols if not [p for p in paths[j] if p]]
+    if blank:
+        return f"amount columns without a header: {blank}"
+    # a label over every amount column ('收入预算', '本年预算') is the table's banner, not a measure
+    lead = {tuple(paths[j][:1]) for j in amount_cols}
+    cut = 1 if (len(amount_cols) > 1 and len(lead) == 1 and all(len(paths[j]) > 1 for j in amount_cols)
+                and measure_of(tt, list(next(iter(lead)))) is None) else 0
+    placed = []
+    for j in amount_cols:
+        hp = "/".join(paths[j])
+        placed.append([j, measure_of(tt, paths[j][cut:]), hp])
+    canon = [m for _, m, _ in placed if m]
+    dup = {m for m in canon if canon.count(m) > 1}
+    unknown = []
+    for p in placed:
+        if p[1] in dup:
+            p[1] = None
+        if p[1] is None:
+            unknown.append(p[2])
+    if dup:
+        _issue(out, t, "unknown_header", "warn",
+               f"{t.title}: several columns name the measure(s) {sorted(dup)}; kept as published: "
+               f"{[p[2] for p in placed if p[1] is None and measure_of(tt, paths[p[0]][cut:]) in dup]}")
+    if unknown:
+        _issue(out, t, "unknown_header", "warn",
+               f"{t.title}: column headers not in vocab/measures.csv, kept as published: {unknown}")
+    seen: dict[str, int] = {}
+    res = []
+    for j, m, hp in placed:
+        name = m or hp
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name = f"{name}#{j}"
+        res.append((j, name, m, hp))
+    return res
+
+
+def _budget_rec(t: Table, cls, code, name, level, col: tuple, a, text, unit, i, src) -> dict:
+    j, mname, canon, hp = col
+    return {"table_seq": t.seq, "table_type": t.type, "classification": cls, "subject_code": code,
+            "subject_name": name, "subject_level": level, "side": None, "parent_item": None,
+            "measure": mname, "canonical_measure": canon, "header_path": hp, "amount": a, "amount_text": text,
+            "decimals": decimals(a), "unit": unit, "row_idx": i, "col_idx": j, **_prov(src)}
+
+
 def _subject_table(out: Parsed, t: Table):
-    """Subject-coded tables (code and name in one cell or two, a 合计 row),
-    and two layouts of the same table types without subject rows: a single
-    row of totals under a (multi-row) header (支出预算总表, the "三公"经费
-    table) and a label / sub-label / amount list (收入预算总表)."""
+    """Subject-coded tables (code and name in one cell or two, codes split over 类 | 款 | 项 cells, a
+    合计 row), and two layouts of the same table types without subject rows: a single row of totals
+    under a (multi-row) header (支出预算总表, the "三公"经费 table) and a label / sub-label / amount
+    list (收入预算总表).  Every amount column is placed: by its canonical measure, or by its published
+    header path when the vocabulary does not know it; a column that cannot be placed leaves the
+    whole table unread (header_mismatch)."""
     tt = t.ttype
     cells, srcs, width = _padded(t.rows)
     cells, srcs = merge_page_split_rows(cells, srcs)
     body_start = None
     for i, row in enumerate(cells):
-        if _row_subject(row) is not None:
+        if _row_subject(row) is not None and not _is_colno_row(row):
             body_start = i
             break
     if body_start is None:
         if _total_row_layout(out, t, cells, srcs, width) or _item_list_layout(out, t, cells, srcs, width):
             return
+        if _from_grid(srcs):
+            # rows named by their unit (预算单位 | figures) or item, with no code and no 合计 row
+            hend = _header_end(cells, len(cells))
+            lay = _subject_layout(cells[:hend], cells[hend:], width) if 0 < hend < len(cells) else None
+            if lay is not None and (lay.units or lay.items):
+                _read_laid(out, t, cells, srcs, width, hend, lay)
+                return
         if not t.declared_empty:
             _issue(out, t, "no_body_rows", "warn", f"{t.title}: no subject rows found and not declared empty")
         return
+    grid = _from_grid(srcs)
+    lay = None
+    if grid:
+        hend = _header_end(cells, body_start)
+        lay = _subject_layout(cells[:hend], cells[body_start:], width)
+        if lay is not None and _read_laid(out, t, cells, srcs, width, hend, lay):
+            return
     cols = _map_columns(tt, cells[:body_start], cells[body_start:], width)
-    amount_cols = None
     if isinstance(cols, list):
-        amount_cols = {c for c, _ in cols}
+        cols = [(j, m, m, None) for j, m in cols]
     else:
         # text exports: header cells do not sit over their columns; the registry's
         # fixed schema (its measures are the last N columns) applies when every label is there
         fixed = [m for m in tt.measures if not m.optional]
         n = len(fixed)
-        header = "".join(key(c) for row in cells[:body_start] for c in row)
+        header = "".join(header_key(c) for row in cells[:body_start] for c in row)
         missing = [m.name for m in fixed if not any(lbl in header for lbl in m.labels)]
         if missing or width < n + 2:
             paths = column_paths(cells[:body_start], width)
@@ -110,27 +381,141 @@ def _subject_table(out: Parsed, t: Table):
                           f"{['/'.join(p) for p in paths]})"
             _issue(out, t, "header_mismatch", "error", f"{t.title}: {why}; table not normalised")
             return
-        cols = [(width - n + j, m.name) for j, m in enumerate(fixed)]
-        amount_cols = {c for c, _ in cols}
+        cols = [(width - n + j, m.name, m.name, None) for j, m in enumerate(fixed)]
+        if lay is not None and {c[0] for c in cols} & set(lay.code_cols + [lay.name_col]):
+            _issue(out, t, "header_mismatch", "error", f"{t.title}: the header does not sit over the columns "
+                   f"and the fixed columns overlap the subject columns; table not normalised")
+            return
+    _subject_rows(out, t, cells, srcs, body_start, lay, cols)
+
+
+def _classification(t: Table) -> str | None:
+    """The table type's classification, unless the title names the other one
+    ('一般公共预算支出表(按经济分类)')."""
+    k = key(t.title)
+    if "经济分类" in k and "功能分类" not in k:
+        return "economic"
+    if "功能分类" in k and "经济分类" not in k:
+        return "function"
+    return t.ttype.classification
+
+
+def _read_laid(out: Parsed, t: Table, cells, srcs, width: int, hend: int, lay: _Layout) -> bool:
+    """Read a table whose code / name / amount columns are known, every amount column placed by its
+    header.  False when the header grid is shifted against the body (the caller falls back to the
+    fixed schema of text exports); True when the table is read or recorded as not read."""
+    tt = t.ttype
+    header, body = cells[:hend], cells[hend:]
+    amount_cols = [j for j in range(lay.first_amount, width)
+                   if j not in lay.code_cols and j != lay.name_col
+                   and any(_is_num(r[j]) for r in body if j < len(r))]
+    paths = column_paths(header, width)
+    if not header:
+        cols = "no header over the amount columns"
+    elif not amount_cols:
+        if not t.declared_empty:
+            _issue(out, t, "no_body_rows", "warn", f"{t.title}: subject rows without figures")
+        return True
+    elif _misaligned(tt, paths, lay, amount_cols):
+        return False
+    else:
+        cols = _place_columns(out, t, paths, amount_cols)
+    if isinstance(cols, str):
+        _issue(out, t, "header_mismatch", "error", f"{t.title}: {cols}; table not normalised")
+        return True
+    _subject_rows(out, t, cells, srcs, hend, lay, cols)
+    return True
+
+
+def _subject_rows(out: Parsed, t: Table, cells, srcs, start: int, lay: _Layout | None, cols):
     unit = unit_of(t)
-    for i in range(body_start, len(cells)):
+    cls = _classification(t)
+    amount_cols = {c[0] for c in cols}
+    ctx = _CodeCtx()
+    for i in range(start, len(cells)):
         row = cells[i]
-        subj = _row_subject(row, amount_cols)
+        if _is_colno_row(row):
+            continue
+        if lay is not None:
+            subj = _row_subject_laid(row, lay, amount_cols, ctx, cols)
+            if subj is not None and subj[0] == "ambiguous":
+                out.budget[:] = [r for r in out.budget if r["table_seq"] != t.seq]
+                _issue(out, t, "ambiguous_code", "error",
+                       f"{t.title}: row {i}: code part {subj[1]!r} cannot be placed under the codes above; "
+                       f"table not normalised", srcs[i][0])
+                return
+        else:
+            subj = _row_subject(row, amount_cols)
         if subj is None:
             if any(row):
                 _issue(out, t, "unrecognised_row", "warn", f"{t.title}: row {i} has no subject code: {row}",
                        srcs[i][0])
             continue
-        code, name, level = subj
-        for col, mname in cols:
-            a = _amount(out, t, row[col], srcs[i][col])
+        code, name, level = subj[:3]
+        for col in cols:
+            j = col[0]
+            a = _amount(out, t, row[j], srcs[i][j])
             if a is None:
                 continue
-            out.budget.append({
-                "table_seq": t.seq, "table_type": t.type, "classification": tt.classification,
-                "subject_code": code, "subject_name": name, "subject_level": level, "side": None,
-                "parent_item": None, "measure": mname, "amount": a, "amount_text": row[col],
-                "decimals": decimals(a), "unit": unit, "row_idx": i, "col_idx": col, **_prov(srcs[i][col])})
+            rec = _budget_rec(t, cls, code, name, level, col, a, row[j], unit, i, srcs[i][j])
+            if len(subj) > 3:
+                rec["parent_item"] = subj[3]
+            out.budget.append(rec)
+    mine = [r for r in out.budget if r["table_seq"] == t.seq and r["subject_code"] and r["parent_item"]]
+    if len({r["parent_item"] for r in mine}) == 1:
+        for r in mine:  # one unit only: its rows are the table's rows
+            r["parent_item"] = None
+
+
+def _row_subject_laid(row: list[str], lay: _Layout, amount_cols: set[int], ctx: _CodeCtx, cols):
+    """(code, name, level) of a body row in a known layout; ('ambiguous', part, None) for a code part
+    that cannot be placed; None for a row that is no subject row."""
+    first = None
+    if cols:
+        try:
+            first = parse_amount(row[cols[0][0]])
+        except NumberError:
+            first = None
+    rc = _resolve_code(row, lay, ctx, first)
+    if rc is None and lay.unit_col is not None and row[lay.unit_col] and not _is_total_label(row[lay.unit_col]) \
+            and any(_is_num(row[j]) for j in amount_cols if j < len(row)):
+        # 预算单位 | 科目编码 | …: a unit's own row; the coded rows below it are that unit's
+        ctx.unit = clean(row[lay.unit_col])
+        return None, ctx.unit, "unit"
+    name = ""
+    if lay.name_col is not None and lay.name_col < len(row):
+        name = clean(row[lay.name_col])
+        if lay.code_cols == [lay.name_col]:
+            cn = _code_name(name)
+            name = cn[1] if cn else name
+    if rc is not None:
+        if rc[0] == "ambiguous":
+            return "ambiguous", rc[1], None
+        code, level = rc
+        _note_code(ctx, code, level, first)
+        return (code, name, level, ctx.unit) if ctx.unit else (code, name, level)
+    if lay.units or lay.items:
+        texts = [c for j, c in enumerate(row) if c and j not in amount_cols]
+        if not any(_is_num(row[j]) for j in amount_cols if j < len(row)) and not name:
+            return None
+        if any(_is_total_label(c) for c in texts):
+            return None, key(next(c for c in texts if _is_total_label(c))), "total"
+        if lay.units:
+            # a label between the unit and the figures ('2026年', '增减变化金额') names a row of the unit
+            lab = [clean(c) for j, c in enumerate(row[:min(amount_cols, default=0)]) if c and j > lay.name_col]
+            if name:
+                ctx.unit = name
+            if lab and ctx.unit:
+                return None, " ".join(lab), "item", ctx.unit
+            return (None, name, "unit") if name else None
+        if not name:
+            return None
+        # '1、公务接待费' opens an item; '其中:(1)公务用车购置费' / '(2)…' are parts of the item above
+        if _SUB_ITEM.match(name) and ctx.item:
+            return None, name, "item", ctx.item
+        ctx.item = strip_item_prefix(name)
+        return None, name, "item"
+    return _row_subject(row, amount_cols, codes=False)
 
 
 def _map_columns(tt, header: list[list[str]], body: list[list[str]], width: int):
@@ -181,15 +566,18 @@ def _total_row_layout(out: Parsed, t: Table, cells, srcs, width) -> bool:
     if start is None or not any(_is_num(c) for row in cells[start:] for c in row):
         return False
     paths = column_paths(cells[:start], width)
-    cols, bad = [], []
-    for j in range(width):
-        if not paths[j] and not any(r[j] for r in cells[start:]):
-            continue
-        m = measure_of(t.ttype, paths[j])
-        (cols if m else bad).append((j, m or "/".join(paths[j]) or "(blank)"))
-    if bad or len({m for _, m in cols}) != len(cols):
-        _issue(out, t, "header_mismatch", "error",
-               f"{t.title}: header columns that map to no measure: {bad or cols}; table not normalised")
+    amount_cols = [j for j in range(width) if paths[j] or any(r[j] for r in cells[start:])]
+    if _from_grid(srcs):
+        cols = _place_columns(out, t, paths, amount_cols)
+    else:
+        cols, bad = [], []
+        for j in amount_cols:
+            m = measure_of(t.ttype, paths[j])
+            (cols if m else bad).append((j, m, m, None) if m else (j, "/".join(paths[j]) or "(blank)"))
+        if bad or len({c[1] for c in cols}) != len(cols):
+            cols = f"header columns that map to no measure: {bad or cols}"
+    if isinstance(cols, str):
+        _issue(out, t, "header_mismatch", "error", f"{t.title}: {cols}; table not normalised")
         return True
     unit = unit_of(t)
     cls = t.ttype.classification or "economic"
@@ -201,16 +589,13 @@ def _total_row_layout(out: Parsed, t: Table, cells, srcs, width) -> bool:
             _issue(out, t, "unrecognised_row", "warn", f"{t.title}: row {i} is not a row of figures: {row}",
                    srcs[i][0])
             continue
-        for col, mname in cols:
-            a = _amount(out, t, row[col], srcs[i][col])
+        for col in cols:
+            j = col[0]
+            a = _amount(out, t, row[j], srcs[i][j])
             if a is None:
                 continue
             # subject_level 'table_total': the table's only row, not a 合计 row over subject rows
-            out.budget.append({
-                "table_seq": t.seq, "table_type": t.type, "classification": cls, "subject_code": None,
-                "subject_name": "合计", "subject_level": "table_total", "side": None, "parent_item": None,
-                "measure": mname, "amount": a, "amount_text": row[col], "decimals": decimals(a), "unit": unit,
-                "row_idx": i, "col_idx": col, **_prov(srcs[i][col])})
+            out.budget.append(_budget_rec(t, cls, None, "合计", "table_total", col, a, row[j], unit, i, srcs[i][j]))
     return True
 
 
@@ -269,12 +654,12 @@ def _item_list_layout(out: Parsed, t: Table, cells, srcs, width) -> bool:
 _LEVEL_SUFFIX = re.compile(r"^(?P<name>.+?)[(（](?P<level>类|款|项)[)）]$")
 
 
-def _row_subject(row: list[str], amount_cols: set[int] | None = None):
+def _row_subject(row: list[str], amount_cols: set[int] | None = None, codes: bool = True):
     """(code, name, level) of a subject row: the code alone or with its name
     in one cell; a '合计' row; or, in a table with known amount columns, a
     name without a code ('一般公共服务支出(类)', an indented name) that
     carries figures — its code stays None (roll-ups use codes only)."""
-    for c in row[:3]:
+    for c in row[:3] if codes else ():
         if _CODE.match(c):
             idx = row.index(c)
             name = row[idx + 1] if idx + 1 < len(row) else ""
@@ -730,13 +1115,16 @@ def normalize(seg: Segmented) -> Parsed:
             _fixed_assets(out, t)
         if t.declared_empty:
             status = "declared_empty"
-        if any(i["table_seq"] == t.seq and i["rule"] == "header_mismatch" for i in out.issues):
+        if any(i["table_seq"] == t.seq and i["rule"] in ("header_mismatch", "ambiguous_code") for i in out.issues):
             status = "unparsed"
         out.tables.append({
             "table_seq": t.seq, "table_type": t.type, "kind": t.kind, "title": clean(t.title),
             "first_page": t.pages[0] if t.pages else None, "pages": ",".join(map(str, t.pages)) or None,
             "line": t.title_src.line, "n_rows": len(t.rows), "declared_empty": t.declared_empty,
             "unit": unit_of(t), "status": status})
+    for r in out.budget:  # facts of fixed-measure tables: the measure is canonical
+        r.setdefault("canonical_measure", r["measure"])
+        r.setdefault("header_path", None)
     from .narrative import narrative_figures
 
     out.narrative = narrative_figures(seg.narrative)

@@ -1,30 +1,38 @@
 """The registry of table types: titles and aliases per template family, the
 layout kind that tells the normaliser how to read rows, and for subject tables
-the amount columns (canonical measure names) with the header labels that must
-be present before the columns are trusted.
+the amount columns (canonical measure names) with their header spellings.
+
+The measures are data: ``vocab/measures.csv`` (table_type or ``*``, canonical
+measure, header spelling, role, first_seen).  Rows whose role is ``fixed`` or
+``optional`` declare a table type's measures in column order (``fixed`` ones
+form the last-N-columns schema of text exports); ``synonym`` rows add a header
+spelling.  ``*`` rows are spellings for every table type that has that measure.
+Spellings are compared after :func:`header_key` (栏次 numbers, punctuation,
+其中:, width, spacing and 财政拨款 / 拨款 / 预算数 variants folded); a spelling
+may be a header path (``基本支出/人员经费``).  Growing the vocabulary is an
+edit to that file, never to this module.
 
 A table whose title matches nothing here is kept as ``unclassified`` and
 reported, never dropped.
 """
 from __future__ import annotations
 
+import csv
+import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from .text import key
+from .text import key, strip_item_prefix
 
 
 @dataclass(frozen=True)
 class Measure:
     name: str  # canonical Chinese column name (the contract's `measure`)
-    labels: tuple[str, ...]  # header spellings (matching keys) that identify it
+    labels: tuple[str, ...]  # header spellings (normalised by header_key) that identify it
     # optional: a column only some templates publish (mapped from the header
     # over it; not part of the fixed last-N-columns schema of text exports)
     optional: bool = False
-
-
-def O(name: str, *labels: str) -> Measure:
-    return Measure(name, tuple(key(x) for x in (labels or (name,))), True)
 
 
 @dataclass(frozen=True)
@@ -44,97 +52,70 @@ class TableType:
         return any(re.search(p, title_key) for p in self.titles)
 
 
-def M(name: str, *labels: str) -> Measure:
-    return Measure(name, tuple(key(x) for x in (labels or (name,))))
-
-
-_FGB = (M("合计", "合计", "金额"), M("基本支出"), M("项目支出"))
-
 # Order matters: the first match wins, so the more specific titles come first.
 # 决算 (final accounts) tables come first: their titles contain the budget tables' words.
 FINAL: tuple[TableType, ...] = (
     TableType("final_fiscal_summary", "财政拨款收入支出决算总表", "pair_summary",
               (r"财政拨款收入支出决算总表",), mandatory_final=False, pair_measure="决算数"),
-    TableType("final_revenue", "收入决算表", "subject", (r"^(部门)?收入决算表",), classification="function",
-              measures=(M("合计", "本年收入合计", "合计"), O("财政拨款收入"), O("事业收入"), O("经营收入"),
-                        O("其他收入"))),
+    TableType("final_revenue", "收入决算表", "subject", (r"^(部门)?收入决算表",), classification="function"),
     TableType("final_gpb_basic", "一般公共预算财政拨款基本支出决算表", "subject",
               (r"一般公共预算(财政拨款)?基本支出决算(明细)?表",), classification="economic", mandatory_final=True,
-              measures=(M("合计", "合计", "决算数"), M("人员经费"), M("公用经费")),
               components=(("合计", ("人员经费", "公用经费")),)),
     TableType("final_gpb_expenditure", "一般公共预算财政拨款支出决算表", "subject",
-              (r"一般公共预算(财政拨款)?支出决算(明细)?表",), classification="function", mandatory_final=True,
-              measures=(M("年初预算数"), O("调整预算数"), M("决算数"), M("完成预算%", "完成预算%", "完成预算"))),
+              (r"一般公共预算(财政拨款)?支出决算(明细)?表",), classification="function", mandatory_final=True),
     TableType("final_gov_fund", "政府性基金预算财政拨款收入支出决算表", "subject",
-              (r"政府性基金预算财政拨款(收入)?支出决算表",), classification="function", mandatory_final=True,
-              measures=(M("合计", "合计", "决算数"), O("基本支出"), O("项目支出"))),
+              (r"政府性基金预算财政拨款(收入)?支出决算表",), classification="function", mandatory_final=True),
     TableType("final_soe", "国有资本经营预算财政拨款支出决算表", "subject",
-              (r"国有资本经营预算财政拨款(收入)?支出决算表",), classification="function",
-              measures=(M("合计", "合计", "决算数"), O("基本支出"), O("项目支出"))),
+              (r"国有资本经营预算财政拨款(收入)?支出决算表",), classification="function"),
     TableType("final_summary", "收入支出决算总表", "pair_summary", (r"收入支出决算(总)?表",),
               mandatory_final=True, pair_measure="决算数"),
     TableType("final_expenditure", "支出决算表", "subject", (r"^(部门)?支出决算(总)?表",), classification="function",
               mandatory_final=True,
-              measures=(M("合计", "本年支出合计", "合计"), M("基本支出"), M("项目支出"), O("上缴上级支出"),
-                        O("经营支出"), O("对附属单位补助支出")),
               components=(("合计", ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")),)),
     TableType("final_three_public", "财政拨款“三公”经费支出决算表", "three_public", (r"三公\"?经费.*决算",),
-              mandatory_final=True, measures=(M("预算数"), M("决算数"))),
+              mandatory_final=True),
     TableType("final_admin_cost", "机关运行经费支出决算表", "subject", (r"机关运行经费(支出)?决算表",),
-              classification="economic", measures=(M("合计", "合计", "决算数"),)),
+              classification="economic"),
 )
 
 REGISTRY: tuple[TableType, ...] = FINAL + (
     TableType("fiscal_summary", "财政拨款收支总表", "pair_summary",
-              (r"财政拨款收支(预算)?总表", r"公开表[四4]$"), mandatory_budget=True,
-              measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算财政拨款", "政府性基金预算财政拨款"),
-                        M("国有资本经营预算财政拨款"))),
+              (r"财政拨款收支(预算)?总表", r"公开表[四4]$"), mandatory_budget=True),
     TableType("income_expense_summary", "收支总表", "pair_summary",
               (r"收支(预算)?总表", r"公开表[一1]$"), mandatory_budget=True),
     TableType("revenue", "收入总表", "subject", (r"收入(预算)?总表", r"^部门收入表", r"公开表[二2]$"),
               classification="function", mandatory_budget=True,
-              measures=(M("合计"), M("本年收入", "小计", "本年收入"), M("财政拨款收入"), M("财政专户收入"),
-                        M("事业收入"), M("经营收入"), M("上级补助收入"), M("附属单位上缴收入"), M("其他收入"),
-                        M("上年结转")),
               components=(("合计", ("本年收入", "上年结转")),
-                          ("本年收入", ("财政拨款收入", "财政专户收入", "事业收入", "经营收入", "上级补助收入",
-                                        "附属单位上缴收入", "其他收入")))),
+                          ("本年收入", ("财政拨款收入", "一般公共预算拨款收入", "政府性基金预算拨款收入",
+                                        "国有资本经营预算拨款收入", "财政专户收入", "事业收入", "经营收入",
+                                        "上级补助收入", "附属单位上缴收入", "其他收入")))),
     TableType("gpb_basic", "一般公共预算财政拨款基本支出表", "subject",
               (r"一般公共预算(财政拨款)?基本支出(预算)?表",), classification="economic", mandatory_budget=True,
-              measures=(M("合计", "合计", "金额"), M("人员经费"), M("公用经费")),
               components=(("合计", ("人员经费", "公用经费")),)),
     TableType("gpb_admin_cost", "一般公共预算机关运行经费支出预算表", "subject",
-              (r"机关运行经费(支出)?(预算)?表",), classification="economic",
-              measures=(M("合计", "合计", "金额", "机关运行经费支出", "机关运行经费"),)),
+              (r"机关运行经费(支出)?(预算)?表",), classification="economic"),
     # Jiangsu 公开表: 财政拨款 (一般公共预算 + 政府性基金) by function / basic expenditure by economic class
     TableType("fiscal_basic", "财政拨款基本支出预算表", "subject",
-              (r"^(\d{4}年(度)?)?(部门)?财政拨款基本支出(预算)?表",), classification="economic",
-              measures=(M("合计", "合计", "金额"), M("人员经费"), M("公用经费"))),
+              (r"^(\d{4}年(度)?)?(部门)?财政拨款基本支出(预算)?表",), classification="economic"),
     TableType("gpb_expenditure", "一般公共预算财政拨款支出表", "subject",
               (r"一般公共预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=True,
-              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+              components=(("合计", ("基本支出", "项目支出")), ("基本支出", ("人员经费", "公用经费")))),
     TableType("gov_fund_expenditure", "政府性基金预算财政拨款支出表", "subject",
               (r"政府(性)?基金预算(财政拨款)?支出(预算)?表", r"财政拨款政府性基金(预算)?支出(预算)?表",
                r"^政府性基金支出(预算)?表"),
               classification="function", mandatory_budget=True,
-              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+              components=(("合计", ("基本支出", "项目支出")),)),
     TableType("fiscal_expenditure", "财政拨款支出预算表", "subject",
               (r"^(\d{4}年(度)?)?(部门)?财政拨款支出(预算)?表",), classification="function",
-              measures=_FGB),
+              components=(("基本支出", ("人员经费", "公用经费")),)),
     TableType("soe_expenditure", "国有资本经营预算财政拨款支出表", "subject",
               (r"国有资本经营预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=False,
-              measures=_FGB, components=(("合计", ("基本支出", "项目支出")),)),
+              components=(("合计", ("基本支出", "项目支出")),)),
     TableType("expenditure", "支出总表", "subject", (r"支出(预算)?总表", r"^部门支出表", r"公开表[三3]$"),
               classification="function", mandatory_budget=True,
-              measures=(M("合计"), M("基本支出"), M("项目支出"), M("经营支出"), M("上解上级支出"),
-                        M("对附属单位补助支出"), O("单位预留机动经费"), O("结转下年资金")),
               components=(("合计", ("基本支出", "项目支出", "经营支出", "上解上级支出", "对附属单位补助支出",
                                     "单位预留机动经费", "结转下年资金")),)),
     TableType("three_public", "财政拨款“三公”经费支出表", "three_public", (r"三公\"?经费",), mandatory_budget=True,
-              measures=(M("合计"), M("一般公共预算财政拨款"), M("政府性基金预算拨款"), M("国有资本经营预算财政拨款"),
-                        # Jiangsu "三公"经费、会议费、培训费 table: one column per expense
-                        O("“三公”经费", '"三公"经费'), O("因公出国(境)费"), O("公务用车购置及运行维护费"),
-                        O("公务用车购置费"), O("公务用车运行维护费"), O("公务接待费"), O("会议费"), O("培训费")),
               components=(("合计", ("“三公”经费", "会议费", "培训费")),
                           ("“三公”经费", ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费")),
                           ("公务用车购置及运行维护费", ("公务用车购置费", "公务用车运行维护费")))),
@@ -146,6 +127,76 @@ REGISTRY: tuple[TableType, ...] = FINAL + (
     TableType("org_units", "部门机构设置情况", "org_units", (r"^部门机构设置情况$",)),
 )
 
+
+VOCAB_DIR = Path(os.environ.get("CNBUDGET_VOCAB_DIR", Path(__file__).resolve().parent.parent / "vocab"))
+MEASURES_CSV = VOCAB_DIR / "measures.csv"
+
+_HK_PUNCT = re.compile(r"[\s、,，.。:：;；\"'“”‘’()（）\[\]【】《》<>〈〉·_—–\-~～*＊#%％]")
+_HK_UNIT = re.compile(r"[(（](万元|元|亿元|千元)[)）]$")
+_HK_WHICH = re.compile(r"^(其中|含)[:：]?")
+
+
+def header_key(label: str) -> str:
+    """The matching key of one header label: '其中：人员经费' -> '人员经费',
+    '一般公共预算财政拨款' -> '一般公共预算拨款', '基本支出预算数' -> '基本支出',
+    '因公出国（境）费' -> '因公出国境费', '完成预算%' -> '完成预算'."""
+    k = key(label)
+    k = _HK_UNIT.sub("", k)
+    k = strip_item_prefix(k)
+    k = _HK_WHICH.sub("", k)
+    k = _HK_PUNCT.sub("", k)
+    k = k.replace("财政拨款", "拨款")
+    if k.endswith("预算数") and len(k) > 3:
+        k = k[:-3]
+    return k
+
+
+def path_key(labels) -> str:
+    """The matching key of a header path ('本年收入/小计'), each label by :func:`header_key`."""
+    return "/".join(x for x in (header_key(p) for p in labels) if x)
+
+
+def load_measures(path: Path = MEASURES_CSV) -> tuple[dict[str, tuple[Measure, ...]], dict[str, str]]:
+    """-> ({table_type: measures in column order}, {spelling key: measure} for '*' rows).
+    A spelling that names two measures of one table type is an error in the vocabulary."""
+    decl: dict[str, list[tuple[str, bool]]] = {}
+    spell: dict[str, dict[str, list[str]]] = {}
+    generic: dict[str, str] = {}
+    with open(path, encoding="utf-8", newline="") as f:
+        for n, r in enumerate(csv.DictReader(f), start=2):
+            tt, name, sp, role = (r["table_type"].strip(), r["measure"].strip(), r["spelling"].strip(),
+                                  r["role"].strip())
+            if role not in ("fixed", "optional", "synonym") or not name or not sp:
+                raise ValueError(f"{path}:{n}: bad vocabulary row {r}")
+            k = path_key(sp.split("/"))
+            if tt == "*":
+                if role != "synonym" or generic.get(k, name) != name:
+                    raise ValueError(f"{path}:{n}: '*' rows are synonyms, one measure per spelling: {r}")
+                generic[k] = name
+                continue
+            if role != "synonym":
+                decl.setdefault(tt, []).append((name, role == "optional"))
+            s = spell.setdefault(tt, {})
+            s.setdefault(name, [])
+            for other, labels in s.items():
+                if other != name and k in labels:
+                    raise ValueError(f"{path}:{n}: spelling {sp!r} names both {other} and {name} in {tt}")
+            s[name].append(k)
+    out = {}
+    for tt, ms in decl.items():
+        out[tt] = tuple(Measure(name, tuple(dict.fromkeys([path_key([name])] + spell[tt][name])), opt)
+                        for name, opt in ms)
+        undeclared = set(spell[tt]) - {m for m, _ in ms}
+        if undeclared:
+            raise ValueError(f"{path}: synonyms for measures {sorted(undeclared)} not declared for {tt}")
+    return out, generic
+
+
+_MEASURES, GENERIC_MEASURES = load_measures()
+_unknown_types = set(_MEASURES) - {t.type for t in REGISTRY}
+if _unknown_types:
+    raise ValueError(f"{MEASURES_CSV}: unknown table types {sorted(_unknown_types)}")
+REGISTRY = tuple(replace(t, measures=_MEASURES.get(t.type, ())) for t in REGISTRY)
 BY_TYPE = {t.type: t for t in REGISTRY}
 
 # A title line is short and ends like a table title; narrative sentences that

@@ -2,9 +2,10 @@
 -- published decimals (the amounts' own rounding is allowed for). item_table_sum: in item tables without codes
 -- ("三公"经费 budget and final), the 合计 row equals the sum of the item rows, per column.
 WITH f AS (
-    SELECT document_id, table_seq, table_type, subject_code, subject_name, row_idx, measure, amount_wan, decimals,
+    SELECT document_id, table_seq, table_type, subject_code, subject_name, parent_item, row_idx, measure, amount_wan, decimals,
            page, line, src_ref
     FROM core.fact_budget_amount
+    WHERE canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
 ),
 rate AS (
     SELECT p.document_id, p.table_seq, p.table_type, coalesce(p.subject_code || ' ', '') || p.subject_name AS subject,
@@ -22,10 +23,10 @@ items AS (
            t.page, t.line, t.src_ref,
            (SELECT sum(x.amount_wan) FROM f x WHERE x.document_id = t.document_id AND x.table_seq = t.table_seq
                 AND x.measure = t.measure AND x.subject_name NOT IN ('合计', '总计')
-                AND x.subject_name NOT LIKE '其中%') AS parts,
+                AND x.subject_name NOT LIKE '其中%' AND x.parent_item IS NULL) AS parts,
            (SELECT count(x.amount_wan) FROM f x WHERE x.document_id = t.document_id AND x.table_seq = t.table_seq
                 AND x.measure = t.measure AND x.subject_name NOT IN ('合计', '总计')
-                AND x.subject_name NOT LIKE '其中%') AS n
+                AND x.subject_name NOT LIKE '其中%' AND x.parent_item IS NULL) AS n
     FROM f t JOIN core.dim_table d USING (document_id, table_seq)
     WHERE d.kind = 'three_public' AND t.subject_name IN ('合计', '总计')
 )

@@ -73,7 +73,9 @@ CREATE TABLE core.fact_budget_amount (
     subject_level  VARCHAR,      -- 类 | 款 | 项 | total | item | unit
     side           VARCHAR,      -- 收入 | 支出 for summary tables
     parent_item    VARCHAR,
-    measure        VARCHAR NOT NULL,
+    measure        VARCHAR NOT NULL,  -- the canonical measure, or the published header path when unknown
+    canonical_measure VARCHAR,    -- vocab/measures.csv name; NULL for a column the vocabulary does not know
+    header_path    VARCHAR,       -- the published header labels over the column ('本年收入/一般公共预算')
     amount         DECIMAL(20, 6),  -- as published, in `unit`
     amount_wan     DECIMAL(20, 6),  -- converted to 万元
     amount_text    VARCHAR,

@@ -1,12 +1,14 @@
 -- Every published amount, long form, of the current version of each document. budget_lines_all includes
 -- documents whose dq_status is 'fail'; budget_lines (the default) keeps those documents out: one table that
 -- does not add up puts the document's other tables in doubt too (they are the same figures, cut differently).
+-- canonical_measure is NULL for a column whose published header (kept in measure and header_path) the
+-- vocabulary does not know yet; reconciliation uses canonical measures only.
 -- budget_lines_history: every version, superseded ones included, with version and superseded_by.
 CREATE OR REPLACE VIEW marts.budget_lines_history AS
 SELECT f.document_id, d.version, d.versions, d.is_current, d.superseded_by, d.region_code, d.county,
        d.department, d.fiscal_year, d.phase, d.dq_status,
        f.table_seq, f.table_type, t.title AS table_title, f.classification, f.subject_code, f.subject_name,
-       f.subject_level, f.side, f.parent_item, f.measure, f.amount_wan, f.amount AS amount_published,
+       f.subject_level, f.side, f.parent_item, f.measure, f.canonical_measure, f.header_path, f.amount_wan, f.amount AS amount_published,
        f.unit AS unit_published, f.amount_text, f.page, f.line, f.row_idx, f.col_idx, f.src_ref
 FROM core.fact_budget_amount f
 JOIN marts.documents d USING (document_id)
