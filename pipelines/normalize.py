@@ -458,6 +458,7 @@ _SIDE_LABEL = (("收入", re.compile(r"收入|^收$")), ("支出", re.compile(r"
 _PREFIX_LEVEL = ((re.compile(r"^\s*[一二三四五六七八九十]+[、.．]"), 1), (re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]"), 2),
                  (re.compile(r"^\s*\d+[、.．](?!\d)"), 3), (re.compile(r"^\s*[（(]\d+[）)]"), 4))
 _FUNDS_WORDS = re.compile(r"财政拨款|拨款|资金")
+_GLUED_FIGURE = re.compile(r"[\u4e00-\u9fff)）]\s*-?\d[\d,]*\.\d+$")
 
 
 def _side_of(path: list[str]) -> str | None:
@@ -534,6 +535,21 @@ def _pair_table_open(out: Parsed, t: Table) -> bool:
             return False  # an amount column with no label column before it on its side
     if not all(lists[s] and all(amts for _, amts in lists[s]) for s in lists):
         return False
+    # a grid that lost cells is not half read: a figure in an item column, an item label with its
+    # figure glued on ('八、社会保障和就业支出1,374.63'), or a side without a single figure
+    for side, side_lists in lists.items():
+        for lc, amts in side_lists:
+            bad = next((cells[i][lc] for i in rows if _is_num(cells[i][lc]) or _GLUED_FIGURE.search(cells[i][lc])),
+                       None)
+            if bad is not None:
+                _issue(out, t, "header_mismatch", "error",
+                       f"{t.title}: the {side} item column {lc} holds a figure ({bad!r}): the grid lost cells; "
+                       f"table not normalised")
+                return True
+        if not any(_is_num(cells[i][ac]) for i in rows for _, amts in side_lists for ac in amts):
+            _issue(out, t, "header_mismatch", "error",
+                   f"{t.title}: no figure under the {side} amount columns; table not normalised")
+            return True
     right_measures = [m.name for m in t.ttype.measures] or [t.ttype.pair_measure or "预算数"]
     left_measure = "金额" if t.ttype.measures else (t.ttype.pair_measure or "预算数")
     # the measure of each amount column

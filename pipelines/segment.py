@@ -212,7 +212,7 @@ def segment(blocks: list[Block]) -> Segmented:
             k = key(txt)
             if _is_page_number(b):
                 continue  # a page number is no text and no table boundary
-            if cur is not None and k in furniture:
+            if cur is not None and k in furniture and not dept_label_open:
                 continue  # a running page header ("苏州市审计局2026年度部门预算公开") inside a table's pages
             m = _YEAR_LINE.match(k)
             if m:
