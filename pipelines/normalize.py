@@ -586,10 +586,10 @@ def _pair_table_open(out: Parsed, t: Table) -> bool:
             return True
     unit = unit_of(t)
     labels = {key(strip_item_prefix(c)) for i in rows for c in cells[i] if c}
-    if not labels & {"当年收入小计", "本年收入小计", "本年收入合计"}:
-        totals = dict(_PAIR_TOTALS, 收入合计="本年收入合计", 支出合计="本年支出合计")
-    else:
-        totals = _PAIR_TOTALS
+    # '一、本年收入' over '(一)一般公共预算拨款 …' is the current-year subtotal of its side
+    totals = dict(_PAIR_TOTALS, 本年收入="本年收入合计", 本年支出="本年支出合计")
+    if not labels & {"当年收入小计", "本年收入小计", "本年收入合计", "本年收入"}:
+        totals.update(收入合计="本年收入合计", 支出合计="本年支出合计")
     stacks: dict[int, list[tuple[int, str, bool]]] = {}
     for i in rows:
         row = cells[i]

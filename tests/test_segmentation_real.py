@@ -19,6 +19,7 @@ FZ = "福州/2026年福州市公安局部门预算.pdf"            # 收支预�
 SH = "上海/2026年上海市交通运输局_部门预算.pdf"       # 财务收支预算总表: 4 amount columns on the 支出 side, in 元
 CC = "长春/2026年长春市信访局部门预算.pdf"            # titles printed inside the ruled grid ("收支总表(预算表1)")
 SUZ = "苏州/2026年苏州市审计局部门预算.pdf"           # continuation page under a running page header only
+FZP = FZ                                              # project tables: each title printed inside its own grid
 
 
 @lru_cache(maxsize=None)
@@ -114,11 +115,26 @@ def test_continuation_under_running_header_suzhou():
     """苏州 审计局 公开04表 财政拨款收支总表: p12, continued on p13 with only the running header
     '苏州市审计局 2026 年度部门预算公开' above the rows."""
     s = _summary(SUZ, "fiscal_summary")
-    assert s[("支出", "住房保障支出", "合计")] == (D("1302.95"), "本年支出", 13)
+    assert s[("支出", "住房保障支出", "合计")] == (D("1302.95"), None, 13)
+    # '一、本年收入' / '一、本年支出' are the sides' current-year subtotals
+    assert s[("收入", "本年收入合计", "金额")] == (D("4651.67"), None, 12)
+    assert s[("支出", "本年支出合计", "合计")] == (D("4651.67"), None, 12)
     assert s[("收入", "收入总计", "金额")] == (D("4651.67"), None, 13)
     assert s[("支出", "支出总计", "合计")] == (D("4651.67"), None, 13)
     seg, _ = _doc(SUZ)
     assert "unclassified" not in [t.type for t in seg.tables]
+
+
+def test_project_tables_each_under_its_own_title_fuzhou():
+    """福州 公安局 1.项目支出绩效目标表, p29-30: one grid per project, its title the grid's first row
+    ('民警法定工作日之外加班补贴项目绩效目标表', p30): the second project's rows are its own, not
+    indicators of the first."""
+    _, p = _doc(FZP)
+    got = {(r["project"], r["level3"], r["target_text"], r["page"]) for r in p.targets}
+    assert ("民警法定工作日之外加班补贴", "发放的民警人数", "≥64人", 30) in got
+    assert ("警务辅助人员经费", "聘用人员数量", "≤10人", 29) in got
+    assert len(got) == 12 and not [r for r in p.targets if r["parse_note"]]
+    assert {r["project"] for r in p.projects} == {"警务辅助人员经费", "民警法定工作日之外加班补贴"}
 
 
 # ------------------------------------------------------------------ a 深圳 document's tables
