@@ -317,7 +317,7 @@ def _pair_table(out: Parsed, t: Table):
     parent = None
     for i, row in enumerate(cells):
         if not started:
-            if key(row[0]) == "栏次":
+            if key(row[0]) == "栏次" and _lanci_numbers_only(row):
                 started = True
             continue
         left, right = row[1], row[3] if width > 3 else ""
@@ -349,6 +349,13 @@ def _pair_table(out: Parsed, t: Table):
                 _issue(out, t, "no_body_rows", "warn", f"{t.title}: no rows found and not declared empty")
             return
         _issue(out, t, "header_mismatch", "error", f"{t.title}: no 栏次 row; summary layout not recognised")
+
+
+def _lanci_numbers_only(row: list[str]) -> bool:
+    """'栏次 | 1 | 2 | 3 | 4': the column-number row of the layout _pair_table reads (label, amount,
+    label, amounts); a 栏次 row of another layout ('栏次 | | 1 | 栏次 | | 2', with 行次 columns) is not."""
+    rest = [key(c) for c in row[1:] if c]
+    return bool(rest) and rest == [str(n) for n in range(1, len(rest) + 1)] and bool(row[1])
 
 
 # published spellings of the summary tables' total rows -> the canonical item names the checks use
@@ -458,6 +465,8 @@ _SIDE_LABEL = (("收入", re.compile(r"收入|^收$")), ("支出", re.compile(r"
 _PREFIX_LEVEL = ((re.compile(r"^\s*[一二三四五六七八九十]+[、.．]"), 1), (re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]"), 2),
                  (re.compile(r"^\s*\d+[、.．](?!\d)"), 3), (re.compile(r"^\s*[（(]\d+[）)]"), 4))
 _FUNDS_WORDS = re.compile(r"财政拨款|拨款|资金")
+_ROW_NUMBER_HEADS = {"行次", "行号", "序号", "栏次"}
+_CARRY = re.compile(r"结转|结余")
 _GLUED_FIGURE = re.compile(r"[\u4e00-\u9fff)）]\s*-?\d[\d,]*\.\d+$")
 
 
@@ -500,7 +509,8 @@ def _pair_table_open(out: Parsed, t: Table) -> bool:
 
     Items: '一、…' opens a group, '(一)…' and '1.…' under it get the nearest group above as parent;
     an item without a number under a numbered '一、' group is its child (the 款 and 项 under a 类),
-    otherwise it stands at the top and '1.…' items under it are its children.  A total row
+    or under an unnumbered carry-over item ('年初结转和结余') the child of that item; otherwise it
+    stands at the top and '1.…' items under it are its children.  A total row
     (本年收入合计, 收入总计, …) closes the groups.  Returns False (nothing recorded) when the
     layout is not this one."""
     cells, srcs, width = _padded(t.rows)
@@ -523,6 +533,8 @@ def _pair_table_open(out: Parsed, t: Table) -> bool:
     rows = [r for r in range(body, len(cells)) if "栏次" not in map(key, cells[r])]
     lists: dict[str, list[tuple[int, list[int]]]] = {"收入": [], "支出": []}
     for j in range(width):
+        if paths[j] and paths[j][-1] in _ROW_NUMBER_HEADS:
+            continue  # 行次: the row numbers of the national 决算 template
         vals = [cells[i][j] for i in rows if cells[i][j]]
         n_text = sum(1 for c in vals if _is_text(c))
         n_num = sum(1 for c in vals if _is_num(c))
@@ -627,7 +639,7 @@ def _pair_table_open(out: Parsed, t: Table) -> bool:
                            f"{t.title}: row {i} has a figure where the {side} item label stands: {row}", srcs[i][0])
                     continue
                 item = strip_item_prefix(label)
-                canon = totals.get(key(item))
+                canon = totals.get(key(item)) or (f"{side}总计" if key(item) == "总计" else None)
                 stack = stacks.setdefault(lc, [])
                 parent = None
                 if canon:
@@ -637,8 +649,11 @@ def _pair_table_open(out: Parsed, t: Table) -> bool:
                     level = next((lv for rx, lv in _PREFIX_LEVEL if rx.match(clean(label))), None)
                     if level is None:
                         grp = next((x for x in reversed(stack) if x[2] and x[0] <= 2), None)
+                        carry = next((x for x in stack if not x[2] and _CARRY.search(x[1])), None)
                         if grp is not None:
                             parent = grp[1]
+                        elif carry is not None and not _CARRY.search(item):
+                            parent = carry[1]  # '年初结转和结余' over '一般公共预算财政拨款', '政府性基金…'
                         else:
                             stack[:] = [(1, item, False)]
                     else:
