@@ -193,3 +193,33 @@ def test_indicator_header_without_value_column_is_not_read():
     assert out.targets == []
     assert [(i["rule"], i["page"]) for i in out.issues] == [("indicator_row_unparsed", 55)]
     assert "指标值" in out.issues[0]["message"] and "16个" in out.issues[0]["message"]
+
+
+# ------------------------------------------------------------------ the national 决算 template (reader + layout)
+XA = "西安/卫生健康委员会_2026年部门预算.pdf"  # a 2022 决算 under a budget's file name; tables p146-161
+
+
+def test_final_summary_with_row_numbers_xian():
+    """西安 卫生健康委员会 公开01表 收入支出决算总表, p146: 项目 | 行次 | 决算数 on each side and a
+    '栏次 | | 1 | 栏次 | | 2' row.  The page's rules defeat camelot's vector engine (no table), the
+    reader reads it again with the combined engine; the 行次 columns are no amounts."""
+    r = read_pdf(CITIES / XA)
+    p146 = next(p for p in r.pages if p.number == 146)
+    assert (p146.engine, p146.tables) == ("combined", 1)
+    seg = segment(r.blocks)
+    p = normalize(seg)
+    seq = next(t["table_seq"] for t in p.tables if t["table_type"] == "final_summary" and t["first_page"] == 146)
+    got = {(x["side"], x["subject_name"], x["measure"]): (x["amount"], x["parent_item"], x["page"])
+           for x in p.budget if x["table_seq"] == seq}
+    assert got[("收入", "收入总计", "决算数")] == (D("2480372.70"), None, 146)
+    assert got[("支出", "支出总计", "决算数")] == (D("2480372.70"), None, 146)
+    assert got[("支出", "本年支出合计", "决算数")] == (D("2074962.01"), None, 146)
+    assert got[("支出", "卫生健康支出", "决算数")] == (D("1474833.23"), None, 146)
+    assert not [k for k in got if k[1].isdigit()]  # no 行次 number read as an item or an amount
+    fs = next(t["table_seq"] for t in p.tables if t["table_type"] == "final_fiscal_summary")
+    got = {(x["side"], x["subject_name"], x["parent_item"], x["measure"]): x["amount"]
+           for x in p.budget if x["table_seq"] == fs}
+    # p153 公开04表: 年初结转和结余 58,926.37, under it 政府性基金预算财政拨款 58,830.98
+    assert got[("收入", "年初结转和结余", None, "决算数")] == D("58926.37")
+    assert got[("收入", "政府性基金预算财政拨款", "年初结转和结余", "决算数")] == D("58830.98")
+    assert got[("支出", "本年支出合计", None, "政府性基金预算财政拨款")] == D("568051.63")
