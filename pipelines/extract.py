@@ -38,6 +38,8 @@ def _parser_version() -> str:
     here = Path(__file__).parent
     for name in _PARSER_SOURCES:
         h.update((here / name).read_bytes())
+    for f in sorted((here.parent / "vocab").glob("*.csv")):  # the vocabulary is part of the parser
+        h.update(f.name.encode() + f.read_bytes())
     return f"{__version__}+{h.hexdigest()[:10]}"
 
 

@@ -223,3 +223,24 @@ def test_final_summary_with_row_numbers_xian():
     assert got[("收入", "年初结转和结余", None, "决算数")] == D("58926.37")
     assert got[("收入", "政府性基金预算财政拨款", "年初结转和结余", "决算数")] == D("58830.98")
     assert got[("支出", "本年支出合计", None, "政府性基金预算财政拨款")] == D("568051.63")
+
+
+def test_title_spellings_fuzhou_shanghai():
+    """Title spellings of other templates: 福州 '2026年度一般公共预算支出经济分类情况表' (p17),
+    '…政府性基金预算拨款支出预算表' (拨款 without 财政, p14, declared empty by '备注：本单位 2026 年没有
+    使用政府性基金预算拨款安排的支出。'); 上海 '2026年预算单位一般公共预算支出功能分类预算表' (p13) and
+    the table numbers '单位预算05表' beside them."""
+    seg, p = _doc(FZ)
+    assert [t.type for t in seg.tables if t.type != "unclassified"] == [
+        "income_expense_summary", "revenue", "expenditure", "fiscal_summary", "gpb_expenditure",
+        "gov_fund_expenditure", "soe_expenditure", "gpb_economic", "gpb_basic", "three_public",
+        "perf_project", "perf_project"]
+    assert next(t for t in seg.tables if t.type == "gov_fund_expenditure").declared_empty
+    econ = next(t["table_seq"] for t in p.tables if t["table_type"] == "gpb_economic")
+    got = {(r["subject_code"], r["measure"]): (r["amount"], r["page"]) for r in p.budget if r["table_seq"] == econ}
+    assert got[("302", "合计")] == (D("441.22"), 17)
+    seg, _ = _doc(SH)
+    assert [t.type for t in seg.tables] == [
+        "income_expense_summary", "revenue", "expenditure", "fiscal_summary", "gpb_expenditure",
+        "gov_fund_expenditure", "soe_expenditure", "gpb_basic", "three_public"]
+    assert next(t for t in seg.tables if t.type == "gpb_expenditure").pages == [13, 14]
