@@ -702,7 +702,7 @@ def _pair_table(out: Parsed, t: Table):
     parent = None
     for i, row in enumerate(cells):
         if not started:
-            if key(row[0]) == "栏次":
+            if key(row[0]) == "栏次" and _lanci_numbers_only(row):
                 started = True
             continue
         left, right = row[1], row[3] if width > 3 else ""
@@ -727,9 +727,20 @@ def _pair_table(out: Parsed, t: Table):
                 if a is not None:
                     out.budget.append(_pair_rec(t, "支出", rk, None, mname, a, row[col], unit, i, col, srcs[i][col]))
     if not started:
-        if _pair_table_headed(out, t):
+        if _pair_table_headed(out, t) or _pair_table_open(out, t):
+            return
+        if not any(any(r) for r in cells):
+            if not t.declared_empty:
+                _issue(out, t, "no_body_rows", "warn", f"{t.title}: no rows found and not declared empty")
             return
         _issue(out, t, "header_mismatch", "error", f"{t.title}: no 栏次 row; summary layout not recognised")
+
+
+def _lanci_numbers_only(row: list[str]) -> bool:
+    """'栏次 | 1 | 2 | 3 | 4': the column-number row of the layout _pair_table reads (label, amount,
+    label, amounts); a 栏次 row of another layout ('栏次 | | 1 | 栏次 | | 2', with 行次 columns) is not."""
+    rest = [key(c) for c in row[1:] if c]
+    return bool(rest) and rest == [str(n) for n in range(1, len(rest) + 1)] and bool(row[1])
 
 
 # published spellings of the summary tables' total rows -> the canonical item names the checks use
@@ -833,6 +844,214 @@ def _pair_table_headed(out: Parsed, t: Table) -> bool:
     return True
 
 
+
+
+_SIDE_LABEL = (("收入", re.compile(r"收入|^收$")), ("支出", re.compile(r"支出|^支$")))
+_PREFIX_LEVEL = ((re.compile(r"^\s*[一二三四五六七八九十]+[、.．]"), 1), (re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]"), 2),
+                 (re.compile(r"^\s*\d+[、.．](?!\d)"), 3), (re.compile(r"^\s*[（(]\d+[）)]"), 4))
+_FUNDS_WORDS = re.compile(r"财政拨款|拨款|资金")
+_ROW_NUMBER_HEADS = {"行次", "行号", "序号", "栏次"}
+_CARRY = re.compile(r"结转|结余")
+_GLUED_FIGURE = re.compile(r"[\u4e00-\u9fff)）]\s*-?\d[\d,]*\.\d+$")
+
+
+def _side_of(path: list[str]) -> str | None:
+    for label in path:
+        hits = [side for side, rx in _SIDE_LABEL if rx.search(label)]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def _is_text(c: str) -> bool:
+    try:
+        parse_amount(c)
+        return False
+    except NumberError:
+        return bool(c)
+
+
+def _pair_measure_of(t: Table, path: list[str]) -> str | None:
+    """A registry measure for a summary-table amount column from its header path: the registry's
+    labels, or the measure named by the leaf with 财政拨款 / 拨款 / 资金 wording folded
+    ("一般公共预算" -> "一般公共预算财政拨款")."""
+    m = measure_of(t.ttype, path)
+    if m is not None or not path:
+        return m
+    leaf = _FUNDS_WORDS.sub("", path[-1])
+    hits = [x.name for x in t.ttype.measures if leaf and _FUNDS_WORDS.sub("", key(x.name)) == leaf]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _pair_table_open(out: Parsed, t: Table) -> bool:
+    """收支总表 / 财政拨款收支总表 (and their 决算 forms) as they come, without a 栏次 row: a
+    header of one or more rows whose top labels say the side of each column (收入 | 支出, 本年收入 |
+    本年支出, 财政拨款收入 | 财政拨款支出); on each side a label column (项目) followed by one or more
+    amount columns (预算数; or 合计 | 基本支出 (人员经费 | 公用经费) | 项目支出; or 合计 | 一般公共预算
+    | 政府性基金预算 | 国有资本经营预算).  The first amount column of a side has the side's measure,
+    each further one the registry measure its header names, else its published header path
+    (with a ``pair_header_unmapped`` warning naming it).
+
+    Items: '一、…' opens a group, '(一)…' and '1.…' under it get the nearest group above as parent;
+    an item without a number under a numbered '一、' group is its child (the 款 and 项 under a 类),
+    or under an unnumbered carry-over item ('年初结转和结余') the child of that item; otherwise it
+    stands at the top and '1.…' items under it are its children.  A total row
+    (本年收入合计, 收入总计, …) closes the groups.  Returns False (nothing recorded) when the
+    layout is not this one."""
+    cells, srcs, width = _padded(t.rows)
+    cells, srcs = merge_page_split_rows(cells, srcs)
+    if not cells or width < 4:
+        return False
+    body = next((i for i, r in enumerate(cells) if "栏次" not in map(key, r)
+                 and any(_is_num(c) for c in r) and any(_is_text(c) for c in r)), None)
+    if body is None or body == 0:
+        return False
+    header = [r for r in cells[:body] if "栏次" not in map(key, r)]
+    paths = column_paths(header, width)
+    sides: list[str | None] = []
+    for j in range(width):
+        sides.append(_side_of(paths[j]) or (sides[-1] if sides else None))
+    if None in sides or "收入" not in sides or "支出" not in sides:
+        return False
+    if sides.index("支出") < len(sides) - 1 - sides[::-1].index("收入"):
+        return False  # the 收入 columns do not all stand left of the 支出 columns
+    rows = [r for r in range(body, len(cells)) if "栏次" not in map(key, cells[r])]
+    lists: dict[str, list[tuple[int, list[int]]]] = {"收入": [], "支出": []}
+    for j in range(width):
+        if paths[j] and paths[j][-1] in _ROW_NUMBER_HEADS:
+            continue  # 行次: the row numbers of the national 决算 template
+        vals = [cells[i][j] for i in rows if cells[i][j]]
+        n_text = sum(1 for c in vals if _is_text(c))
+        n_num = sum(1 for c in vals if _is_num(c))
+        is_label = n_text > 0 and n_text >= n_num
+        if is_label:
+            lists[sides[j]].append((j, []))
+        elif lists[sides[j]]:
+            lists[sides[j]][-1][1].append(j)
+        elif vals or paths[j]:
+            return False  # an amount column with no label column before it on its side
+    if not all(lists[s] and all(amts for _, amts in lists[s]) for s in lists):
+        return False
+    # a grid that lost cells is not half read: a figure in an item column, an item label with its
+    # figure glued on ('八、社会保障和就业支出1,374.63'), or a side without a single figure
+    for side, side_lists in lists.items():
+        for lc, amts in side_lists:
+            bad = next((cells[i][lc] for i in rows if _is_num(cells[i][lc]) or _GLUED_FIGURE.search(cells[i][lc])),
+                       None)
+            if bad is not None:
+                _issue(out, t, "header_mismatch", "error",
+                       f"{t.title}: the {side} item column {lc} holds a figure ({bad!r}): the grid lost cells; "
+                       f"table not normalised")
+                return True
+        if not any(_is_num(cells[i][ac]) for i in rows for _, amts in side_lists for ac in amts):
+            _issue(out, t, "header_mismatch", "error",
+                   f"{t.title}: no figure under the {side} amount columns; table not normalised")
+            return True
+    right_measures = [m.name for m in t.ttype.measures] or [t.ttype.pair_measure or "预算数"]
+    left_measure = "金额" if t.ttype.measures else (t.ttype.pair_measure or "预算数")
+    # the measure of each amount column
+    named: dict[str, list[tuple[int, list[tuple[int, str]]]]] = {"收入": [], "支出": []}
+    for side, side_lists in lists.items():
+        base = left_measure if side == "收入" else right_measures[0]
+        for n, (lc, amts) in enumerate(side_lists):
+            first = paths[amts[0]]
+            cols = []
+            for k, ac in enumerate(amts):
+                p = paths[ac]
+                m = _pair_measure_of(t, p) if t.ttype.measures and side == "支出" else None
+                if k == 0 and (m is None or m == right_measures[0]):
+                    m = base  # the side's first amount column: its totals column
+                elif m is None:
+                    common = 0
+                    while common < min(len(p), len(first)) and p[common] == first[common]:
+                        common += 1
+                    rest = [x for x in p[common:] if not x.isdigit()]
+                    m = "/".join(rest) or f"{base}[{k + 1}]"
+                    _issue(out, t, "pair_header_unmapped", "warn",
+                           f"{t.title}: {side} amount column {ac} header {'/'.join(p) or '(blank)'!r} maps to no "
+                           f"measure; kept as published ({m!r})")
+                if n > 0:
+                    group = next((x for x in paths[lc] if _side_of([x]) is None and x not in ("项目", "项目名称")), None)
+                    m = f"{m}({group or n + 1})"
+                cols.append((ac, m))
+            named[side].append((lc, cols))
+    for side in named:
+        ms = [m for _, cols in named[side] for _, m in cols]
+        if len(set(ms)) != len(ms):
+            _issue(out, t, "header_mismatch", "error",
+                   f"{t.title}: two {side} amount columns map to one measure: {ms}; table not normalised")
+            return True
+    unit = unit_of(t)
+    labels = {key(strip_item_prefix(c)) for i in rows for c in cells[i] if c}
+    # '一、本年收入' over '(一)一般公共预算拨款 …' is the current-year subtotal of its side
+    totals = dict(_PAIR_TOTALS, 本年收入="本年收入合计", 本年支出="本年支出合计")
+    if not labels & {"当年收入小计", "本年收入小计", "本年收入合计", "本年收入"}:
+        totals.update(收入合计="本年收入合计", 支出合计="本年支出合计")
+    stacks: dict[int, list[tuple[int, str, bool]]] = {}
+    for i in rows:
+        row = cells[i]
+        if not any(row):
+            continue
+        real = sum(1 for j, sc in enumerate(srcs[i]) if sc.col is None or sc.col == j)
+        if real < width:
+            # a continuation page whose grid lost columns: label/amount pairs in order, 收入 then 支出
+            pairs = [(j, j + 1) for j in range(real - 1) if _is_text(row[j]) and (not row[j + 1] or _is_num(row[j + 1]))]
+            for (lc, ac), side in zip(pairs, ("收入", "支出")):
+                item = strip_item_prefix(row[lc])
+                canon = totals.get(key(item))
+                a = _amount(out, t, row[ac], srcs[i][ac])
+                if a is None:
+                    continue
+                if not canon:
+                    _issue(out, t, "unrecognised_row", "warn",
+                           f"{t.title}: row {i} on a page whose grid lost columns; only totals are read: {row}",
+                           srcs[i][0])
+                    continue
+                m = named[side][0][1][0][1]
+                out.budget.append(_pair_rec(t, side, canon, None, m, a, row[ac], unit, i, ac, srcs[i][ac]))
+            continue
+        for side in ("收入", "支出"):
+            for lc, cols in named[side]:
+                label = row[lc]
+                figures = [(ac, m) for ac, m in cols if row[ac]]
+                if not label:
+                    if any(_is_num(row[ac]) for ac, _ in cols):
+                        _issue(out, t, "unrecognised_row", "warn",
+                               f"{t.title}: row {i} has {side} figures without an item label: {row}", srcs[i][0])
+                    continue
+                if _is_num(label):
+                    _issue(out, t, "unrecognised_row", "warn",
+                           f"{t.title}: row {i} has a figure where the {side} item label stands: {row}", srcs[i][0])
+                    continue
+                item = strip_item_prefix(label)
+                canon = totals.get(key(item)) or (f"{side}总计" if key(item) == "总计" else None)
+                stack = stacks.setdefault(lc, [])
+                parent = None
+                if canon:
+                    stack.clear()
+                    item = canon
+                else:
+                    level = next((lv for rx, lv in _PREFIX_LEVEL if rx.match(clean(label))), None)
+                    if level is None:
+                        grp = next((x for x in reversed(stack) if x[2] and x[0] <= 2), None)
+                        carry = next((x for x in stack if not x[2] and _CARRY.search(x[1])), None)
+                        if grp is not None:
+                            parent = grp[1]
+                        elif carry is not None and not _CARRY.search(item):
+                            parent = carry[1]  # '年初结转和结余' over '一般公共预算财政拨款', '政府性基金…'
+                        else:
+                            stack[:] = [(1, item, False)]
+                    else:
+                        while stack and stack[-1][0] >= level:
+                            stack.pop()
+                        parent = stack[-1][1] if stack else None
+                        stack.append((level, item, True))
+                for ac, m in figures:
+                    a = _amount(out, t, row[ac], srcs[i][ac])
+                    if a is None:
+                        continue
+                    out.budget.append(_pair_rec(t, side, item, parent, m, a, row[ac], unit, i, ac, srcs[i][ac]))
+    return True
 
 
 def _pair_rec(t, side, item, parent, measure, a, text, unit, i, col, src):
@@ -994,7 +1213,14 @@ def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
         row = row + [""] * (width - len(row))
         note = None
         ok = shifted = False
-        if pos and all(x in pos for x in ("一级指标", "二级指标", "三级指标", "指标值")):
+        if pos and not all(x in pos for x in ("一级指标", "二级指标", "三级指标", "指标值")):
+            # a header with indicator columns but not all four: the row's cells cannot be placed
+            missing = [x for x in ("一级指标", "二级指标", "三级指标", "指标值") if x not in pos]
+            _issue(out, t, "indicator_row_unparsed", "warn",
+                   f"{t.title}: indicator header lacks {missing} (header {[c for c in hdr if c]}); row not read: "
+                   f"{_rstrip(row)}", src[0] if src else None)
+            continue
+        if pos:
             c1, c2, c3, cv = (row[pos[x]] for x in ("一级指标", "二级指标", "三级指标", "指标值"))
             shifted = pos["一级指标"] > 0 and bool(row[0])  # cells start left of the 一级指标 column
             ok = bool(c3 and cv) and (not c1 or c1 in LEVEL1) and not shifted and not any(row[len(hdr):])

@@ -12,6 +12,11 @@ Spellings are compared after :func:`header_key` (栏次 numbers, punctuation,
 may be a header path (``基本支出/人员经费``).  Growing the vocabulary is an
 edit to that file, never to this module.
 
+The title patterns are vocabulary too: ``vocab/table_titles.csv``
+(table_type, regex, first_seen), tried in file order, the first match wins; a
+row with table_type ``-`` says a heading that looks like a title is none
+(e.g. "第五部分 财政拨款“三公”经费预算情况").
+
 A table whose title matches nothing here is kept as ``unclassified`` and
 reported, never dropped.
 """
@@ -49,82 +54,96 @@ class TableType:
     components: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())  # (total, parts) row identities
 
     def match(self, title_key: str) -> bool:
-        return any(re.search(p, title_key) for p in self.titles)
+        return any(re.search(p, title_key) for p in self.titles or TITLE_PATTERNS_BY_TYPE.get(self.type, ()))
+
+
+VOCAB = Path(__file__).resolve().parents[1] / "vocab"
+TITLES: tuple[str, ...] = ()  # a table type's title patterns come from vocab/table_titles.csv
+
+
+def vocab_rows(name: str) -> list[dict[str, str]]:
+    """The rows of a vocabulary file under ``vocab/`` (CSV with a header; lines starting with '#' skipped)."""
+    with open(VOCAB / name, encoding="utf-8", newline="") as fh:
+        return [r for r in csv.DictReader(line for line in fh if not line.startswith("#"))]
 
 
 # Order matters: the first match wins, so the more specific titles come first.
 # 决算 (final accounts) tables come first: their titles contain the budget tables' words.
 FINAL: tuple[TableType, ...] = (
     TableType("final_fiscal_summary", "财政拨款收入支出决算总表", "pair_summary",
-              (r"财政拨款收入支出决算总表",), mandatory_final=False, pair_measure="决算数"),
-    TableType("final_revenue", "收入决算表", "subject", (r"^(部门)?收入决算表",), classification="function"),
+              TITLES, mandatory_final=False, pair_measure="决算数"),
+    TableType("final_revenue", "收入决算表", "subject", TITLES, classification="function"),
     TableType("final_gpb_basic", "一般公共预算财政拨款基本支出决算表", "subject",
-              (r"一般公共预算(财政拨款)?基本支出决算(明细)?表",), classification="economic", mandatory_final=True,
+              TITLES, classification="economic", mandatory_final=True,
               components=(("合计", ("人员经费", "公用经费")),)),
     TableType("final_gpb_expenditure", "一般公共预算财政拨款支出决算表", "subject",
-              (r"一般公共预算(财政拨款)?支出决算(明细)?表",), classification="function", mandatory_final=True),
+              TITLES, classification="function", mandatory_final=True),
     TableType("final_gov_fund", "政府性基金预算财政拨款收入支出决算表", "subject",
-              (r"政府性基金预算财政拨款(收入)?支出决算表",), classification="function", mandatory_final=True),
+              TITLES, classification="function", mandatory_final=True),
     TableType("final_soe", "国有资本经营预算财政拨款支出决算表", "subject",
-              (r"国有资本经营预算财政拨款(收入)?支出决算表",), classification="function"),
-    TableType("final_summary", "收入支出决算总表", "pair_summary", (r"收入支出决算(总)?表",),
+              TITLES, classification="function"),
+    TableType("final_summary", "收入支出决算总表", "pair_summary", TITLES,
               mandatory_final=True, pair_measure="决算数"),
-    TableType("final_expenditure", "支出决算表", "subject", (r"^(部门)?支出决算(总)?表",), classification="function",
+    TableType("final_expenditure", "支出决算表", "subject", TITLES, classification="function",
               mandatory_final=True,
               components=(("合计", ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")),)),
-    TableType("final_three_public", "财政拨款“三公”经费支出决算表", "three_public", (r"三公\"?经费.*决算",),
+    TableType("final_three_public", "财政拨款“三公”经费支出决算表", "three_public", TITLES,
               mandatory_final=True),
-    TableType("final_admin_cost", "机关运行经费支出决算表", "subject", (r"机关运行经费(支出)?决算表",),
+    TableType("final_admin_cost", "机关运行经费支出决算表", "subject", TITLES,
               classification="economic"),
 )
 
 REGISTRY: tuple[TableType, ...] = FINAL + (
     TableType("fiscal_summary", "财政拨款收支总表", "pair_summary",
-              (r"财政拨款收支(预算)?总表", r"公开表[四4]$"), mandatory_budget=True),
+              TITLES, mandatory_budget=True),
     TableType("income_expense_summary", "收支总表", "pair_summary",
-              (r"收支(预算)?总表", r"公开表[一1]$"), mandatory_budget=True),
-    TableType("revenue", "收入总表", "subject", (r"收入(预算)?总表", r"^部门收入表", r"公开表[二2]$"),
+              TITLES, mandatory_budget=True),
+    TableType("revenue", "收入总表", "subject", TITLES,
               classification="function", mandatory_budget=True,
               components=(("合计", ("本年收入", "上年结转")),
                           ("本年收入", ("财政拨款收入", "一般公共预算拨款收入", "政府性基金预算拨款收入",
                                         "国有资本经营预算拨款收入", "财政专户收入", "事业收入", "经营收入",
                                         "上级补助收入", "附属单位上缴收入", "其他收入")))),
     TableType("gpb_basic", "一般公共预算财政拨款基本支出表", "subject",
-              (r"一般公共预算(财政拨款)?基本支出(预算)?表",), classification="economic", mandatory_budget=True,
+              TITLES, classification="economic", mandatory_budget=True,
               components=(("合计", ("人员经费", "公用经费")),)),
     TableType("gpb_admin_cost", "一般公共预算机关运行经费支出预算表", "subject",
-              (r"机关运行经费(支出)?(预算)?表",), classification="economic"),
+              TITLES, classification="economic"),
     # Jiangsu 公开表: 财政拨款 (一般公共预算 + 政府性基金) by function / basic expenditure by economic class
     TableType("fiscal_basic", "财政拨款基本支出预算表", "subject",
-              (r"^(\d{4}年(度)?)?(部门)?财政拨款基本支出(预算)?表",), classification="economic"),
+              TITLES, classification="economic"),
+    TableType("gpb_economic", "一般公共预算支出表(按经济分类)", "subject", TITLES, classification="economic",
+              components=(("合计", ("基本支出", "项目支出")),)),
     TableType("gpb_expenditure", "一般公共预算财政拨款支出表", "subject",
-              (r"一般公共预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=True,
+              TITLES, classification="function", mandatory_budget=True,
               components=(("合计", ("基本支出", "项目支出")), ("基本支出", ("人员经费", "公用经费")))),
     TableType("gov_fund_expenditure", "政府性基金预算财政拨款支出表", "subject",
-              (r"政府(性)?基金预算(财政拨款)?支出(预算)?表", r"财政拨款政府性基金(预算)?支出(预算)?表",
-               r"^政府性基金支出(预算)?表"),
+              TITLES,
               classification="function", mandatory_budget=True,
               components=(("合计", ("基本支出", "项目支出")),)),
     TableType("fiscal_expenditure", "财政拨款支出预算表", "subject",
-              (r"^(\d{4}年(度)?)?(部门)?财政拨款支出(预算)?表",), classification="function",
+              TITLES, classification="function",
               components=(("基本支出", ("人员经费", "公用经费")),)),
     TableType("soe_expenditure", "国有资本经营预算财政拨款支出表", "subject",
-              (r"国有资本经营预算(财政拨款)?支出(预算)?表",), classification="function", mandatory_budget=False,
+              TITLES, classification="function", mandatory_budget=False,
               components=(("合计", ("基本支出", "项目支出")),)),
-    TableType("expenditure", "支出总表", "subject", (r"支出(预算)?总表", r"^部门支出表", r"公开表[三3]$"),
+    # all funds (财政拨款 and 单位资金) by economic class / by project: columns by source of funds
+    TableType("basic_expenditure", "基本支出总表", "subject", TITLES, classification="economic"),
+    TableType("project_expenditure", "项目支出总表", "subject", TITLES, classification="project"),
+    TableType("expenditure", "支出总表", "subject", TITLES,
               classification="function", mandatory_budget=True,
               components=(("合计", ("基本支出", "项目支出", "经营支出", "上解上级支出", "对附属单位补助支出",
                                     "单位预留机动经费", "结转下年资金")),)),
-    TableType("three_public", "财政拨款“三公”经费支出表", "three_public", (r"三公\"?经费",), mandatory_budget=True,
+    TableType("three_public", "财政拨款“三公”经费支出表", "three_public", TITLES, mandatory_budget=True,
               components=(("合计", ("“三公”经费", "会议费", "培训费")),
                           ("“三公”经费", ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费")),
                           ("公务用车购置及运行维护费", ("公务用车购置费", "公务用车运行维护费")))),
-    TableType("perf_unit", "单位整体支出绩效目标表", "perf_unit", (r"整体支出绩效目标表",)),
-    TableType("perf_project", "项目支出绩效目标表", "perf_project", (r"绩效目标表$",)),
+    TableType("perf_unit", "单位整体支出绩效目标表", "perf_unit", TITLES),
+    TableType("perf_project", "项目支出绩效目标表", "perf_project", TITLES),
     TableType("procurement", "政府采购预算表", "procurement",
-              (r"^部门政府采购预算(表)?$", r"政府采购(支出)?(预算)?(情况)?表$")),
-    TableType("fixed_assets", "固定资产占用情况表", "fixed_assets", (r"固定资产占用情况表",)),
-    TableType("org_units", "部门机构设置情况", "org_units", (r"^部门机构设置情况$",)),
+              TITLES),
+    TableType("fixed_assets", "固定资产占用情况表", "fixed_assets", TITLES),
+    TableType("org_units", "部门机构设置情况", "org_units", TITLES),
 )
 
 
@@ -199,25 +218,56 @@ if _unknown_types:
 REGISTRY = tuple(replace(t, measures=_MEASURES.get(t.type, ())) for t in REGISTRY)
 BY_TYPE = {t.type: t for t in REGISTRY}
 
+def _title_patterns() -> list[tuple[str, re.Pattern]]:
+    out = []
+    for r in vocab_rows("table_titles.csv"):
+        tt = r["table_type"].strip()
+        if tt != "-" and tt not in BY_TYPE:
+            raise ValueError(f"vocab/table_titles.csv: unknown table_type {tt!r} (regex {r['regex']!r})")
+        out.append((tt, re.compile(r["regex"])))
+    return out
+
+
+# (table type or '-', compiled title regex) in file order: the first match wins
+TITLE_PATTERNS: list[tuple[str, re.Pattern]] = _title_patterns()
+TITLE_PATTERNS_BY_TYPE: dict[str, tuple[re.Pattern, ...]] = {
+    t: tuple(rx for tt, rx in TITLE_PATTERNS if tt == t) for t in BY_TYPE}
+
 # A title line is short and ends like a table title; narrative sentences that
 # merely mention a table ("具体内容见下表。") must not open one.  A trailing
 # qualifier in brackets ("(功能科目)", "(经济科目)", "(一般公共预算)") is part
 # of the title.
 _TITLE_TAIL = re.compile(r"(表|表格|情况|政府采购预算)$")
 _TITLE_QUALIFIER = re.compile(r"[(（][^()（）]{1,12}[)）]$")
-# table-number labels that sit next to a title: "公开表一", "表十二", "公开01表", "附表3"
-TABLE_NUMBER = re.compile(r"^(公开|附)?表[一二三四五六七八九十\d]{1,3}$|^公开\d{1,2}表$")
+# table-number labels that sit next to a title: "公开表一", "表十二", "公开01表", "附表3", "单位预算08表"
+TABLE_NUMBER = re.compile(r"^(公开|附)?表[一二三四五六七八九十\d]{1,3}$|^(公开|(单位|部门)?预算)\d{1,2}表$")
 
 
-def classify_title(text: str) -> TableType | None:
-    k = key(text)
+def _title_key(text: str) -> tuple[str, str] | None:
+    """(key with its bracketed qualifier, key without it) of a line shaped like a table title, else None."""
+    k = qualified = key(text)
     if k and not TABLE_NUMBER.match(k):
         k = _TITLE_QUALIFIER.sub("", k)
     if not k or len(k) > 120 or not _TITLE_TAIL.search(k) or "。" in k:
         return None
-    for t in REGISTRY:
-        if t.match(k):
-            return t
+    return qualified, k
+
+
+def looks_like_title(text: str) -> bool:
+    """A line shaped like a table title (known to the vocabulary or not)."""
+    return _title_key(text) is not None
+
+
+def classify_title(text: str) -> TableType | None:
+    tk = _title_key(text)
+    if tk is None:
+        return None
+    qualified, k = tk
+    # a qualifier in brackets may tell two tables apart ("一般公共预算支出表(按经济分类)"): each
+    # pattern is tried on the title with it and without it
+    for tt, rx in TITLE_PATTERNS:
+        if rx.search(qualified) or rx.search(k):
+            return BY_TYPE.get(tt)  # None for a '-' row: a heading, not a table title
     return None
 
 

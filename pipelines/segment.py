@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 from .blocks import Block, Src
-from .registry import TABLE_NUMBER, TableType, classify_title
+from .registry import TABLE_NUMBER, TableType, classify_title, looks_like_title, vocab_rows
 from .text import key
 
 _META = (
@@ -35,13 +35,38 @@ _META = (
     re.compile(r"^\d{3,}\s*\S+"),  # "316平乡县人力资源和社会保障局"
     re.compile(r"^截止时间[:：]"),
     re.compile(r"^[(（]\s*\d{4}\s*年度?\s*[)）]$"),  # "(2024 年度)"
-    re.compile(r"^编制(单位|部门)[:：]"),
+    re.compile(r"^(编制|预算)(单位|部门)[:：]"),  # "编制单位:…", "预算单位:长春市信访局"
     re.compile(r"^部门(名称)?[:：]"),  # "部门:中共江苏省委办公厅", "部门名称:…", a bare "部门:"
     TABLE_NUMBER,
 )
 _PAGE_NO = re.compile(r"^(-\s*)?\d{1,3}(\s*-)?$|^第\d{1,3}页(共\d+页)?$")
-_DECLARED_EMPTY = re.compile(r"空表列示|本(部门|单位)无(相关|该|此)|我(单位|部门)无|^[(（]?无.{0,16}(支出|收入|项目|安排)[)）]?$")
-_TOC_ENTRY = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+
+
+def _empty_wordings() -> tuple[re.Pattern | None, re.Pattern | None]:
+    """(anywhere, after a table) patterns of the empty-table declarations in vocab/empty_declarations.csv."""
+    by_scope: dict[str, list[str]] = {"any": [], "after_table": []}
+    for r in vocab_rows("empty_declarations.csv"):
+        scope = r["scope"].strip()
+        if scope not in by_scope:
+            raise ValueError(f"vocab/empty_declarations.csv: unknown scope {scope!r} (regex {r['regex']!r})")
+        re.compile(r["regex"])
+        by_scope[scope].append(f"(?:{r['regex']})")
+    return tuple(re.compile("|".join(v)) if v else None for v in (by_scope["any"], by_scope["after_table"]))
+
+
+_DECLARED_EMPTY_ANY, _DECLARED_EMPTY = _empty_wordings()
+
+
+def declares_empty(text: str, after_table: bool) -> bool:
+    """Does a text line declare a table intentionally empty ("空表列示", "本表无数据", …)?"""
+    k = key(text)
+    if _DECLARED_EMPTY_ANY is not None and _DECLARED_EMPTY_ANY.search(k):
+        return True
+    return after_table and len(k) <= 60 and _DECLARED_EMPTY is not None and bool(_DECLARED_EMPTY.search(k))
+
+
+# a list entry of a table of contents: "一、收支总表", "(一)收支总表", "1.收支总表", "表1 收支总表"
+_TOC_ENTRY = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．]|(附)?表\d{1,2})")
 _YEAR_LINE = re.compile(r"^[(（]\s*(\d{4})\s*年度?\s*[)）]$")
 
 
@@ -113,6 +138,37 @@ def _join_wrapped_titles(blocks: list[Block]) -> list[Block]:
     return out
 
 
+def _running_lines(blocks: list[Block]) -> set[str]:
+    """Keys of the short text lines printed on three or more pages (running page headers and
+    footers) that are neither a table title nor a title-block metadata line: page furniture,
+    which inside a table continued over pages neither ends it nor titles a new one."""
+    pages: dict[str, set[int]] = {}
+    for b in blocks:
+        if b.kind == "text" and b.src.page is not None and b.cells:
+            k = key(b.cells[0])
+            if k and len(k) <= 40 and "。" not in k:
+                pages.setdefault(k, set()).add(b.src.page)
+    return {k for k, ps in pages.items() if len(ps) >= 3 and classify_title(k) is None and not is_meta(k)}
+
+
+def _titles_in_grids(blocks: list[Block]) -> list[Block]:
+    """A table title printed inside the ruled grid (a row with one cell filled: '收支总表(预算表1)',
+    a known title anywhere in the grid or a title-shaped line as the grid's first row) is a title
+    line like one printed above the grid."""
+    out: list[Block] = []
+    for b in blocks:
+        if b.kind == "row":
+            filled = [(j, c) for j, c in enumerate(b.cells) if c]
+            if len(filled) == 1 and len(key(filled[0][1])) <= 60 and (
+                    classify_title(filled[0][1]) is not None
+                    or (b.src.row == 0 and looks_like_title(filled[0][1]))):
+                j, c = filled[0]
+                out.append(Block("text", [c], [b.srcs[j] if j < len(b.srcs) else b.src]))
+                continue
+        out.append(b)
+    return out
+
+
 def _same_header(a: Block, b: Block) -> bool:
     ka = [key(c) for c in a.cells]
     kb = [key(c) for c in b.cells]
@@ -151,13 +207,16 @@ def segment(blocks: list[Block]) -> Segmented:
             return None
         return t.rows[-1].src.page
 
-    blocks = _join_wrapped_titles(blocks)
+    blocks = _join_wrapped_titles(_titles_in_grids(blocks))
+    furniture = _running_lines(blocks)
     for b in blocks:
         if b.kind == "text":
             txt = b.cells[0]
             k = key(txt)
             if _is_page_number(b):
                 continue  # a page number is no text and no table boundary
+            if cur is not None and k in furniture and not dept_label_open:
+                continue  # a running page header ("苏州市审计局2026年度部门预算公开") inside a table's pages
             m = _YEAR_LINE.match(k)
             if m:
                 years.append(m.group(1))
@@ -169,7 +228,7 @@ def segment(blocks: list[Block]) -> Segmented:
                 continue
             dept_label_open = False
             tt = classify_title(txt)
-            if "空表列示" in txt or (cur is not None and len(k) <= 60 and _DECLARED_EMPTY.search(k)):
+            if declares_empty(txt, cur is not None):
                 # the declaration belongs to the table it follows
                 target = cur or (tables[-1] if tables else None)
                 if target is not None:

@@ -13,7 +13,11 @@ Per page:
    lines that run over a cell border are cut at the border).  If the vector
    engine raises, those pages are retried with camelot's default
    (raster+vector ``'combined'``) engine; a page where that fails too gets a
-   warning and its text as text blocks.
+   warning and its text as text blocks.  A page with at least
+   ``RETRY_SEGMENTS`` path segments on which the vector engine finds no
+   table at all (rules it cannot assemble into a grid, as on the national
+   决算 template's pages) is read again with the ``'combined'`` engine; such
+   pages are rare (none in the Jiangsu set), so the cost stays small.
 4. Text lines outside every table box are grouped into paragraphs by line
    geometry; tables become ``row`` blocks; both are merged top to bottom.
 
@@ -45,6 +49,7 @@ from ..text import _CJK, clean
 
 GAP_SPLIT = 3.0           # a horizontal gap > 3 em splits a line into two text pieces
 MIN_SEGMENTS = 8          # a ruled table has >= 3 horizontal + 3 vertical strokes
+RETRY_SEGMENTS = 40       # so ruled a page, and no table from the vector engine: read again with 'combined'
 CAMELOT_KW = dict(flavor="lattice", engine="vector", split_text=True)
 _CJK_RE = re.compile(_CJK)
 
@@ -401,6 +406,12 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
 
     candidates = [p.number for p in pages if p.status == "text" and p.segments >= MIN_SEGMENTS]
     found = _camelot_tables(path, candidates, password, warns, engine)
+    if engine == "vector":
+        segs = {p.number: p.segments for p in pages}
+        retry = [n for n, (used, ts) in found.items() if not ts and used == "vector" and segs[n] >= RETRY_SEGMENTS]
+        if retry:
+            again = _camelot_tables(path, retry, password, [], "combined")
+            found.update({n: (used, ts) for n, (used, ts) in again.items() if ts})
 
     # typical within-paragraph line gap of the document (for generous line spacing)
     gaps = []

@@ -35,6 +35,11 @@ sums AS (
          AND x.item NOT IN ('本年收入合计', '本年支出合计', '收入总计', '支出总计') AND x.item NOT LIKE '%结转%'
          AND x.item NOT LIKE '%结余分配%' AND x.item NOT LIKE '%弥补收支差额%'
     WHERE t.item IN ('本年收入合计', '本年支出合计')
+       -- a table without a current-year subtotal and without carry-over rows: 总计 is what the items add up to
+       OR (t.item IN ('收入总计', '支出总计') AND NOT EXISTS (
+            SELECT 1 FROM s y WHERE y.document_id = t.document_id AND y.table_seq = t.table_seq AND y.side = t.side
+               AND y.measure = t.measure AND (y.item IN ('本年收入合计', '本年支出合计') OR y.item LIKE '%结转%'
+                                              OR y.item LIKE '%结余%' OR y.item LIKE '%弥补收支差额%')))
     GROUP BY t.document_id, t.table_seq, t.table_type, t.item, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 ),
 grand AS (
@@ -48,6 +53,9 @@ grand AS (
          AND (x.item IN ('本年收入合计', '本年支出合计') OR x.item LIKE '%结转%' OR x.item LIKE '%结余分配%'
               OR x.item LIKE '%弥补收支差额%')
     WHERE t.item IN ('收入总计', '支出总计')
+      -- only where the side publishes its current-year subtotal (else summary_items_sum checks 总计)
+      AND EXISTS (SELECT 1 FROM s y WHERE y.document_id = t.document_id AND y.table_seq = t.table_seq
+                  AND y.side = t.side AND y.measure = t.measure AND y.item IN ('本年收入合计', '本年支出合计'))
     GROUP BY t.document_id, t.table_seq, t.table_type, t.item, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 )
 SELECT *, NULL::BOOLEAN AS passed, NULL AS message FROM (
