@@ -28,3 +28,18 @@ SELECT 'dim_one_name_per_code', any_value(s.document_id), NULL::INTEGER, 'subjec
        'code ' || s.subject_code || ' has several names in ' || d.fiscal_year || ': ' || string_agg(DISTINCT s.subject_name, ' / ')
 FROM s JOIN core.dim_document d USING (document_id)
 GROUP BY s.subject_code, s.classification, d.fiscal_year
+UNION ALL
+-- A code + name pair printed in a loaded document (any table: core.subject_sighting) whose name is none of the
+-- subject dictionary's preferred names for the code (compared by name key: width, brackets, punctuation and a
+-- level suffix folded; the names of the document's year when the dictionary saw the code that year, else of
+-- every year). A code the dictionary does not know is not judged here.
+SELECT 'dim_name_matches_dictionary', g.document_id, g.table_seq, g.table_type, g.code || ' ' || g.name,
+       g.classification, NULL, NULL, NULL, g.page, NULL, NULL,
+       list_contains(coalesce(nullif(list(r.name_key) FILTER (WHERE g.fiscal_year BETWEEN r.first_year AND r.last_year),
+                                     []),
+                              list(r.name_key)), g.name_key),
+       'code ' || g.code || ' is printed as ' || g.name || '; the subject dictionary names it '
+           || string_agg(DISTINCT r.name, ' / ')
+FROM core.subject_sighting g
+JOIN core.ref_subject r ON r.classification = g.classification AND r.code = g.code AND r.status = 'preferred'
+GROUP BY g.document_id, g.table_seq, g.table_type, g.code, g.name, g.classification, g.page, g.fiscal_year, g.name_key
