@@ -181,10 +181,8 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None) -> list[
 def _source(path: str | None, label: str | None) -> str:
     """A document's path as the dictionary records it: from the corpus folder down ('real/jiangsu/…')."""
     p = str(path or "")
-    for marker in ("/shared/", "/data/raw/"):
-        if marker in p:
-            p = p.split(marker, 1)[1]
-            break
+    m = re.search(r"(?:^|/)(?:shared|data/raw)/(.*)$", p)
+    p = m.group(1) if m else p
     return f"{label}/{p}" if label else p
 
 

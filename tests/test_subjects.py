@@ -180,9 +180,13 @@ def built(tmp_path_factory):
     staged = _stage(root / "staging")
     wh = root / "budget.duckdb"
     build([staged], wh)
+    _BUILT["path"] = wh
     con = duckdb.connect(str(wh), read_only=True)
     yield con
     con.close()
+
+
+_BUILT: dict = {}
 
 
 def _lines(con, seq):
@@ -209,6 +213,13 @@ def test_own_level_rows_completed_from_the_parent_row(built):
     assert [(r[1], r[3], r[4]) for r in got] == [(c, res, src) for c, _, _, _, res, src in OWN_LEVEL]
     note = built.execute("SELECT resolution_note FROM core.subject_resolution WHERE subject_code = '09'").fetchone()[0]
     assert note == "own-level code completed from the parent row; code not in the dictionary"
+    # a completed own-level code is well formed and is judged by its completed code ('05' twice is no conflict);
+    # the one code printed under two names is 长春's 30208
+    assert built.execute("SELECT count(*) FROM dq.findings WHERE rule = 'dim_code_shape'").fetchone() == (0,)
+    assert built.execute("SELECT evaluated FROM dq.rule_results WHERE rule = 'dim_code_shape'").fetchone()[0] == \
+        len(CHANGCHUN) + len(OWN_LEVEL)
+    assert built.execute("SELECT subject FROM dq.findings WHERE rule = 'dim_one_name_per_code'").fetchall() == \
+        [("30208",)]
 
 
 def test_printed_name_that_disagrees_with_the_dictionary_is_a_finding(built):
@@ -230,3 +241,20 @@ def test_pure_resolver_needs_a_unique_name_under_the_parent():
     under = S.resolve_table([(1, "function", "20801", "人力资源和社会保障管理事务", "款", 2026),
                              (2, "function", None, "行政运行", "uncoded", 2026)], d)
     assert under[1][3:5] == ("2080101", "dictionary")
+
+
+def test_subjects_command_rebuilds_the_dictionary_from_a_warehouse(built, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    out = tmp_path / "subjects.csv"
+    res = CliRunner().invoke(app, ["subjects", "--warehouse", str(_BUILT["path"]), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = {(r["code"], r["name"]): r for r in S.read_csv(out)}
+    # the printed pairs only (the name-only and own-level rows print no code + name pair)
+    assert set(rows) == {(c, S.printed_form(n)) for c, n, _ in CHANGCHUN} | {("208", "社会保障和就业支出")}
+    assert rows[("30208", "取暖费")]["conflict"] == rows[("30208", "物业管理费")]["conflict"] == "true"
+    assert {rows[("30208", n)]["status"] for n in ("取暖费", "物业管理费")} == {"preferred", "variant"}
+    assert rows[("302", "商品和服务支出")]["first_seen"] == "subjects-test.txt p.11"
+    assert rows[("302", "商品和服务支出")]["n_documents"] == "1"
