@@ -382,7 +382,8 @@ def resolve_table(rows: list[tuple], d: _Dictionary) -> list[tuple]:
             ctx = {c for c in cands if len(c) == 3 or stack.get(len(c) - 2) == c[:-2]}
             if len(ctx) == 1:
                 res, src, note = next(iter(ctx)), "dictionary", "name resolved under its parent row"
-            elif not ctx and len(cands) == 1 and not stack:
+            elif not ctx and len(cands) == 1 and stack.get(len(next(iter(cands))) - 2) is None:
+                # no row above names another parent for it
                 res, src, note = next(iter(cands)), "dictionary", "name unique in the classification"
             else:
                 note = f"name matches {len(ctx) or len(cands)} codes" if cands else "name not in the dictionary"

@@ -258,3 +258,12 @@ def test_subjects_command_rebuilds_the_dictionary_from_a_warehouse(built, tmp_pa
     assert {rows[("30208", n)]["status"] for n in ("取暖费", "物业管理费")} == {"preferred", "variant"}
     assert rows[("302", "商品和服务支出")]["first_seen"] == "subjects-test.txt p.11"
     assert rows[("302", "商品和服务支出")]["n_documents"] == "1"
+
+
+def test_pure_resolver_does_not_cross_a_parent_row():
+    d = S._Dictionary(S.read_csv())
+    # 退休费 is 30302 (under 303): unique, so resolved with no parent row above it, but not under 301
+    assert S.resolve_table([(1, "economic", None, "退休费", "uncoded", 2026)], d)[0][3:5] == ("30302", "dictionary")
+    under_301 = S.resolve_table([(1, "economic", "301", "工资福利支出", "类", 2026),
+                                 (2, "economic", None, "退休费", "uncoded", 2026)], d)
+    assert under_301[1][3] is None
