@@ -296,21 +296,34 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV):
                 "name VARCHAR, name_key VARCHAR, level VARCHAR, parent_code VARCHAR, first_year INTEGER, "
                 "last_year INTEGER, n_documents INTEGER, status VARCHAR, conflict BOOLEAN, variants VARCHAR, "
                 "first_seen VARCHAR)")
-    if rows:
-        con.executemany("INSERT INTO core.ref_subject VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (r["classification"], r["scheme"], r["code"], r["name"], name_key(r["name"]), r["level"],
-             r["parent_code"] or None, int(r["first_year"]) if r["first_year"] else None,
-             int(r["last_year"]) if r["last_year"] else None, int(r["n_documents"]), r["status"],
-             r["conflict"] == "true", r["variants"] or None, r["first_seen"]) for r in rows])
+    _insert(con, "core.ref_subject", [
+        (r["classification"], r["scheme"], r["code"], r["name"], name_key(r["name"]), r["level"],
+         r["parent_code"] or None, int(r["first_year"]) if r["first_year"] else None,
+         int(r["last_year"]) if r["last_year"] else None, int(r["n_documents"]), r["status"],
+         r["conflict"] == "true", r["variants"] or None, r["first_seen"]) for r in rows])
     con.execute("CREATE OR REPLACE TABLE core.subject_sighting (document_id VARCHAR, table_seq INTEGER, "
                 "table_type VARCHAR, classification VARCHAR, code VARCHAR, name VARCHAR, name_key VARCHAR, "
                 "fiscal_year INTEGER, page INTEGER)")
-    ss = sightings(con)
-    if ss:
-        con.executemany("INSERT INTO core.subject_sighting VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
-             s["fiscal_year"], s["page"]) for s in ss])
+    _insert(con, "core.subject_sighting", [
+        (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
+         s["fiscal_year"], s["page"]) for s in sightings(con)])
     resolve(con, rows)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]):
+    """Append rows to a table through one registered frame (executemany is row by row: seconds per thousand)."""
+    assert table in ("core.ref_subject", "core.subject_sighting", "core.subject_resolution"), table
+    if not rows:
+        return
+    import polars as pl
+
+    cols = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()]
+    frame = pl.DataFrame(rows, schema=cols, orient="row", infer_schema_length=None)
+    con.register("subject_rows", frame)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM subject_rows")
+    finally:
+        con.unregister("subject_rows")
 
 
 class _Dictionary:
@@ -410,5 +423,4 @@ def resolve(con: duckdb.DuckDBPyConnection, rows: list[dict] | None = None):
     out = []
     for (doc, seq), rs in tables.items():
         out += [(doc, seq, *r) for r in resolve_table(rs, d)]
-    if out:
-        con.executemany("INSERT INTO core.subject_resolution VALUES (?, ?, ?, ?, ?, ?, ?, ?)", out)
+    _insert(con, "core.subject_resolution", out)
