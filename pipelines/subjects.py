@@ -13,6 +13,18 @@ and the normalised budget facts), with where each pair was seen and how often; s
 * ``context``: an own-level code whose level the parser gave, completed from the parent row above it, which
   the dictionary does not confirm (the composed code is not in it, or has another name there).
 
+Column contract with the table parser (core.fact_budget_amount, rows of classification function / economic):
+``subject_code`` is what the row printed — a full code, an own-level code ('01', two digits) or NULL (a name
+only); ``subject_level`` is 类 / 款 / 项 when the parser knows the level (a 类/款/项 column, a '(款)' suffix),
+anything else ('uncoded') when it does not; ``row_idx`` orders the rows as printed (parents above children).
+Nothing here rewrites those columns: marts.budget_lines* carry ``subject_code_resolved`` and ``code_source``
+beside them (join core.subject_resolution on document_id, table_seq, row_idx, subject_code, subject_name;
+its ``resolution_note`` says why a row stayed unresolved).
+
+Regenerate the shipped file (the scratch warehouses under --work are kept and reused):
+``cnbudget subjects --raw ../shared/seeds --raw ../shared/real/jiangsu --raw ../shared/real/cities
+--out vocab/subjects.csv --work /tmp/subjects`` (or ``--warehouse`` for warehouses already built).
+
 Names are compared through :func:`name_key` (full/half width, brackets, punctuation, a printed level suffix
 '(类)' folded away); the dictionary keeps the most common printed form.  Two genuinely different names of one
 code in one year are both kept; the less common one is marked ``variant`` and its row ``conflict``.
