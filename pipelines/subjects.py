@@ -396,7 +396,8 @@ def resolve_table(rows: list[tuple], d: _Dictionary) -> list[tuple]:
             elif len(cands) == 1 and level in _LEN_OF_LEVEL:
                 res, src = cands[0], "context"
                 note = ("own-level code completed from the parent row; "
-                        + ("name differs from the dictionary" if d.names(cls, cands[0]) else "code not in the dictionary"))
+                        + ("name differs from the dictionary" if d.names(cls, cands[0])
+                           else "code not in the dictionary"))
             else:
                 note = "own-level code: parent context " + ("ambiguous" if cands else "missing")
         elif not code and key:

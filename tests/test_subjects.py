@@ -163,7 +163,8 @@ def _stage(root: Path) -> Path:
     tables.append((3, "gpb_expenditure", "一般公共预算支出表", "1"))
     for i, (code, name, level, amount, _, _) in enumerate(OWN_LEVEL, start=3):
         row(3, "gpb_expenditure", "function", code, name, level, amount, i, 1)
-    pl.DataFrame([{"table_seq": s, "table_type": t, "kind": "subject", "title": title, "first_page": int(p[:3].rstrip(",")),
+    pl.DataFrame([{"table_seq": s, "table_type": t, "kind": "subject", "title": title,
+                   "first_page": int(p.split(",")[0]),
                    "pages": p, "line": None, "n_rows": 10, "declared_empty": False, "unit": "万元", "status": "parsed",
                    "document_id": doc} for s, t, title, p in tables]).write_parquet(d / "tables.parquet")
     pl.DataFrame([{**b, "document_id": doc} for b in budget],

@@ -14,8 +14,8 @@ FROM core.dim_document WHERE fiscal_year IS NOT NULL;
 -- One row per (classification, code, year) of every code of the loaded rows: printed, or resolved from a name or
 -- an own-level code through the subject dictionary (vocab/subjects.csv, loaded as core.ref_subject by
 -- pipelines/subjects.py, which also fills core.subject_resolution; the whole dictionary stays in core.ref_subject).
--- subject_name: the name printed by the most loaded documents that year (in any table), else the dictionary's preferred name
--- for that year (or the nearest year it was seen); name_source says which. dictionary_name is the dictionary's
+-- subject_name: the name printed by the most loaded documents that year (in any table), else the dictionary's
+-- preferred name for that year (or the nearest year it was seen); name_source says which. dictionary_name is the dictionary's
 -- preferred name, dictionary_conflict whether the dictionary saw several names for the code in one year.
 -- Conflicting printed names are a dimension finding (dim_one_name_per_code, dim_name_matches_dictionary).
 CREATE TABLE core.dim_subject AS
