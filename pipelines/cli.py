@@ -1,4 +1,4 @@
-"""`cnbudget` command line: refresh, sql, dq, score, forge, render-samples."""
+"""`cnbudget` command line: refresh, sql, dq, score, forge, subjects, render-samples."""
 from __future__ import annotations
 
 import json
@@ -211,6 +211,34 @@ def forge(counties: int = typer.Option(3, "--counties"), years: int = typer.Opti
     paths = run(out, counties=counties, years=years, departments=departments, seed=seed, start_year=start_year,
                 fmt=fmt, finals=finals, truth=truth)
     console.print(f"forged {len(paths)} documents (+ .truth.json each) in {out}", soft_wrap=True)
+
+
+@app.command()
+def subjects(raw: list[Path] = typer.Option([], "--raw", help="a folder of documents to read (repeatable)"),
+             warehouse: list[Path] = typer.Option([], "--warehouse",
+                                                  help="an already built warehouse to read (repeatable)"),
+             out: Path = typer.Option(Path("vocab/subjects.csv"), "--out", help="the dictionary file to write"),
+             work: Path = typer.Option(None, "--work", help="folder for the scratch warehouses of --raw (kept, "
+                                                            "so a second run reuses their extraction)")):
+    """Build the subject dictionary (政府收支分类科目) from the code + name pairs the documents print."""
+    from collections import Counter
+
+    from .subjects import build_from_raw, build_from_warehouses, write_csv
+
+    if not raw and not warehouse:
+        err.print("[red]error:[/red] give at least one --raw folder or --warehouse file")
+        raise typer.Exit(2)
+    for p in list(raw) + list(warehouse):
+        if not p.exists():
+            err.print(f"[red]error:[/red] {p} does not exist")
+            raise typer.Exit(2)
+    built = [(w, None) for w in warehouse]
+    rows = build_from_raw(list(raw), work, extra=built) if raw else build_from_warehouses(built)
+    write_csv(rows, out)
+    by = Counter((r["classification"], r["level"]) for r in rows if r["status"] == "preferred")
+    console.print(f"wrote {len(rows)} names of {sum(by.values())} codes to {out}: "
+                  + ", ".join(f"{c} {lv} {n}" for (c, lv), n in sorted(by.items()))
+                  + f"; {sum(r['conflict'] == 'true' for r in rows)} names in conflict", soft_wrap=True)
 
 
 @app.command("render-samples")

@@ -49,7 +49,7 @@ def refresh_lock(warehouse: Path):
         fh.close()
 
 
-_BUILD_CODE = ("checks.py", "registry.py", "warehouse.py", "narrative_map.csv", "subject_crosswalk.csv")
+_BUILD_CODE = ("checks.py", "registry.py", "warehouse.py", "narrative_map.csv", "subject_crosswalk.csv", "subjects.py")
 
 
 def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None = None,
@@ -64,7 +64,7 @@ def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None 
     h.update(json.dumps(extra_errors or [], sort_keys=True, default=str).encode())
     here = Path(__file__).parent
     for f in sorted(SQL_DIR.rglob("*.sql")) + sorted(EXPECTATIONS_DIR.glob("*.json")) + \
-            [here / n for n in _BUILD_CODE]:
+            [here / n for n in _BUILD_CODE] + sorted((here.parent / "vocab").glob("subject*.csv")):
         h.update(f.name.encode())
         h.update(f.read_bytes())
     return h.hexdigest()
@@ -137,6 +137,9 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
                      if (d / f"{name}.parquet").exists() and d.name.split("-")[0] in loaded]
             if files:
                 con.execute(sql_text(f"{name}.sql", "load"), {"files": files})
+        from .subjects import register as register_subjects
+
+        register_subjects(con)  # the subject dictionary and each row's resolved code, read by zz_dimensions.sql
         run_sql_file(con, SQL_DIR / "load" / "zz_dimensions.sql")
         fault("after_load")
         _carry_history(con, warehouse)

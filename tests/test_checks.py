@@ -45,6 +45,7 @@ MUTANTS = {
     "code_shape": (P, [(1766, "30101", "3010101")], "dim_code_shape"),
     "parent": (P, [(802, "2080101", "2089901")], "dim_parent_present"),
     "one_name": (P, [(803, "行政运行", "行政运行费")], "dim_one_name_per_code"),
+    "dictionary_name": (P, [(1767, "基本工资", "基础工资")], "dim_name_matches_dictionary"),
     "header": (P, [(1473, "项目支出", "其他")], "parse_error"),
     "unit_block": (H, [(11, "56.7", "50.7")], "unit_block_sum"),
     "project_funding": (H, [(32, "130", "120")], "project_funding_sum"),

@@ -1,18 +1,29 @@
--- Dimensions: subject codes are 3/5/7 digits (经济分类 3/5), the level matches the length, a 款/项's parent is
--- present in the same table, and a code has one name per year and classification.
+-- Dimensions: subject codes are 3/5/7 digits (经济分类 3/5), the level matches the length (an own-level code
+-- '01' passes once core.subject_resolution completed it), a 款/项's parent is present in the same table, a code has
+-- one name per year and classification, and its printed name is the subject dictionary's.
 WITH s AS (
-    SELECT DISTINCT document_id, table_seq, table_type, classification, subject_code, subject_name, subject_level,
-           min(page) OVER w AS page, min(line) OVER w AS line
-    FROM core.fact_budget_amount
-    WHERE classification IN ('function', 'economic') AND subject_code IS NOT NULL
-    WINDOW w AS (PARTITION BY document_id, table_seq, subject_code)
+    SELECT DISTINCT f.document_id, f.table_seq, f.table_type, f.classification, f.subject_code, f.subject_name,
+           f.subject_level, min(f.page) OVER w AS page, min(f.line) OVER w AS line,
+           -- an own-level code ('01' under 20101) completed by the subject dictionary or its parent row
+           CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved END AS completed,
+           CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved ELSE f.subject_code END AS code
+    FROM core.fact_budget_amount f
+    LEFT JOIN core.subject_resolution r
+           ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
+          AND r.subject_code = f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name
+    WHERE f.classification IN ('function', 'economic') AND f.subject_code IS NOT NULL
+    WINDOW w AS (PARTITION BY f.document_id, f.table_seq, f.subject_code)
 )
 SELECT 'dim_code_shape' AS rule, document_id, table_seq, table_type, subject_code || ' ' || subject_name AS subject,
        classification AS measure, NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual,
        NULL::DECIMAL(24, 6) AS tolerance, page, line, NULL AS cells,
-       regexp_full_match(subject_code, CASE classification WHEN 'economic' THEN '\d{3}(\d{2})?' ELSE '\d{3}(\d{2}){0,2}' END)
-       AND subject_level = CASE length(subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END AS passed,
-       'code ' || subject_code || ' is not a well-formed ' || classification || ' code for level ' || subject_level AS message
+       regexp_full_match(coalesce(completed, subject_code),
+                         CASE classification WHEN 'economic' THEN '\d{3}(\d{2})?' ELSE '\d{3}(\d{2}){0,2}' END)
+       AND (completed IS NOT NULL
+            OR subject_level = CASE length(subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END) AS passed,
+       'code ' || subject_code || ' is not a well-formed ' || classification || ' code for level ' || subject_level
+           || CASE WHEN regexp_full_match(subject_code, '\d{2}') THEN ' (an own-level code that could not be completed)'
+                   ELSE '' END AS message
 FROM s
 UNION ALL
 SELECT 'dim_parent_present', c.document_id, c.table_seq, c.table_type, c.subject_code || ' ' || c.subject_name, c.classification,
@@ -23,8 +34,24 @@ FROM s c LEFT JOIN s p ON p.document_id = c.document_id AND p.table_seq = c.tabl
                        AND p.subject_code = left(c.subject_code, length(c.subject_code) - 2)
 WHERE length(c.subject_code) > 3
 UNION ALL
-SELECT 'dim_one_name_per_code', any_value(s.document_id), NULL::INTEGER, 'subject', s.subject_code, s.classification, NULL, NULL, NULL,
+SELECT 'dim_one_name_per_code', any_value(s.document_id), NULL::INTEGER, 'subject', s.code, s.classification, NULL, NULL, NULL,
        NULL, NULL, NULL, count(DISTINCT s.subject_name) = 1,
-       'code ' || s.subject_code || ' has several names in ' || d.fiscal_year || ': ' || string_agg(DISTINCT s.subject_name, ' / ')
+       'code ' || s.code || ' has several names in ' || d.fiscal_year || ': ' || string_agg(DISTINCT s.subject_name, ' / ')
 FROM s JOIN core.dim_document d USING (document_id)
-GROUP BY s.subject_code, s.classification, d.fiscal_year
+WHERE s.code IS NOT NULL
+GROUP BY s.code, s.classification, d.fiscal_year
+UNION ALL
+-- A code + name pair printed in a loaded document (any table: core.subject_sighting) whose name is none of the
+-- subject dictionary's preferred names for the code (compared by name key: width, brackets, punctuation and a
+-- level suffix folded; the names of the document's year when the dictionary saw the code that year, else of
+-- every year). A code the dictionary does not know is not judged here.
+SELECT 'dim_name_matches_dictionary', g.document_id, g.table_seq, g.table_type, g.code || ' ' || g.name,
+       g.classification, NULL, NULL, NULL, g.page, NULL, NULL,
+       list_contains(coalesce(nullif(list(r.name_key) FILTER (WHERE g.fiscal_year BETWEEN r.first_year AND r.last_year),
+                                     []),
+                              list(r.name_key)), g.name_key),
+       'code ' || g.code || ' is printed as ' || g.name || '; the subject dictionary names it '
+           || string_agg(DISTINCT r.name, ' / ')
+FROM core.subject_sighting g
+JOIN core.ref_subject r ON r.classification = g.classification AND r.code = g.code AND r.status = 'preferred'
+GROUP BY g.document_id, g.table_seq, g.table_type, g.code, g.name, g.classification, g.page, g.fiscal_year, g.name_key
