@@ -83,8 +83,8 @@ def compute(warehouse: Path, truth: dict[str, dict] | None = None) -> Score:
         docs = _rows(con, "documents.sql")
         errors = _rows(con, "ingest_errors.sql")
         kinds = {}
-        if _has_column(con, "core", "dim_document", "doc_kind"):
-            kinds = dict(con.execute("SELECT document_id, doc_kind FROM core.dim_document").fetchall())
+        if _has_column(con, "core", "dim_document", "document_kind"):
+            kinds = dict(con.execute("SELECT document_id, document_kind FROM core.dim_document").fetchall())
     finally:
         con.close()
     for d in docs:

@@ -29,7 +29,7 @@ doc_types AS (
 issues AS (
     SELECT document_id,
            count(*) FILTER (WHERE severity = 'error') AS parse_errors,
-           count(*) FILTER (WHERE rule IN ('header_unknown', 'header_unmapped')) AS unknown_headers,
+           count(*) FILTER (WHERE rule IN ('unknown_header', 'pair_header_unmapped')) AS unknown_headers,
            string_agg(DISTINCT rule, ',' ORDER BY rule) FILTER (WHERE severity = 'error') AS error_rules
     FROM core.parse_issues GROUP BY document_id
 ),
