@@ -196,6 +196,28 @@ def _classified_not_pdf(doc: dict, d: Discovered, e: DocumentError, override: di
     doc["metadata_source"] = json.dumps(src, ensure_ascii=False, sort_keys=True)
 
 
+SYNTHETIC_WORDS = ("synthetic document", "合成数据", "模拟数据")
+
+
+def synthetic_mark(path: Path) -> bool:
+    """Whether a PDF says in its document information (Keywords, Subject) that it is synthetic — what the
+    forge writes into every document it makes. Test material must never pass for published figures."""
+    if path.suffix.lower() != ".pdf":
+        return False
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            info = doc.get_metadata_dict()
+        finally:
+            doc.close()
+    except Exception:  # noqa: BLE001 - an unreadable PDF is reported by the reader, not here
+        return False
+    text = " ".join(str(info.get(k) or "") for k in ("Keywords", "Subject")).lower()
+    return any(w.lower() in text for w in SYNTHETIC_WORDS)
+
+
 def extract_one(d: Discovered, staging: Path, override: dict | None = None, force: bool = False) -> dict:
     """Extract and stage one document.  Returns a small status dict; never
     raises for a bad document (the error is staged as an ingest error)."""
@@ -231,7 +253,8 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
         doc.update(meta)
         doc["metadata_source"] = json.dumps(meta["metadata_source"], ensure_ascii=False, sort_keys=True)
         doc.update({"pages": pages, "n_tables": len(parsed.tables), "unit": ",".join(sorted(units)) or "万元",
-                    "status": "loaded", "seconds": round(time.perf_counter() - t0, 3)})
+                    "status": "loaded", "seconds": round(time.perf_counter() - t0, 3),
+                    "synthetic": synthetic_mark(d.path)})
         for name in ("tables", "cells", "budget", "projects", "targets", "narrative", "issues"):
             df = _frame(name, getattr(parsed, name), d.document_id)
             if df.height:

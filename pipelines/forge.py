@@ -314,6 +314,11 @@ def pick_counties(rng: random.Random, n: int, year: int = 2022) -> list[dict]:
     return rng.sample(rows, n)
 
 
+# Every forged PDF says it is synthetic in its document information (Keywords); the extractor reads the mark
+# (pipelines/extract.py synthetic_mark) and the warehouse carries it as `synthetic` on every document and line.
+SYNTHETIC_MARK = "cnbudget-forge: synthetic document, never published"
+
+
 def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, seed: int = 7,
           start_year: int = 2021, fmt: str = "pdf", finals: bool = False, truth: Path | None = None) -> list[Path]:
     """``finals``: also forge each budget's final accounts (部门决算, 'hebei' template family only).
@@ -334,7 +339,7 @@ def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, se
                 blocks = budget_blocks(b)
                 if fmt == "pdf":
                     path = out / f"{stem}.pdf"
-                    render_blocks(blocks, path)
+                    render_blocks(blocks, path, keywords=SYNTHETIC_MARK)
                 else:
                     path = out / f"{stem}.txt"
                     path.write_text(blocks_to_cells_text(blocks), encoding="utf-8")
@@ -347,7 +352,7 @@ def forge(out: Path, counties: int = 3, years: int = 2, departments: int = 2, se
                     fblocks = final_blocks(fin)
                     fpath = out / f"{fstem}.{fmt}"
                     if fmt == "pdf":
-                        render_blocks(fblocks, fpath)
+                        render_blocks(fblocks, fpath, keywords=SYNTHETIC_MARK)
                     else:
                         fpath.write_text(blocks_to_cells_text(fblocks), encoding="utf-8")
                     (truth / f"{fstem}.truth.json").write_text(json.dumps(

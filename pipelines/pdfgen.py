@@ -178,8 +178,9 @@ def _paragraph(text: str, avail: float, style: ParagraphStyle):
     return KeepTogether([Preformatted("\n".join(lines), style, dedent=0)])
 
 
-def render_blocks(blocks: list[Block], out_path: Path, *, title: str | None = None) -> int:
-    """Render ``blocks`` into a PDF at ``out_path``; return the page count."""
+def render_blocks(blocks: list[Block], out_path: Path, *, title: str | None = None, keywords: str = "") -> int:
+    """Render ``blocks`` into a PDF at ``out_path``; return the page count. ``keywords`` go into the PDF's
+    document information (the forge marks its documents synthetic there)."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     avail = PAGE[0] - 2 * MARGIN
@@ -208,7 +209,7 @@ def render_blocks(blocks: list[Block], out_path: Path, *, title: str | None = No
         story.append(Spacer(1, 1))
     doc = SimpleDocTemplate(
         str(out_path), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=MARGIN, title=title or "", author="cnbudget pdfgen", creator="cnbudget pdfgen",
+        bottomMargin=MARGIN, title=title or "", author="cnbudget pdfgen", creator="cnbudget pdfgen", keywords=keywords,
         producer="cnbudget pdfgen", invariant=1,
     )
     doc.build(story)

@@ -140,3 +140,22 @@ def test_same_bytes_from_a_second_folder_report_the_second_path(tmp_path, versio
     con = duckdb.connect(str(wh), read_only=True)
     assert con.execute("SELECT source_path FROM marts.documents").fetchall() == [(str(second / "renamed.pdf"),)]
     con.close()
+
+
+def test_forged_documents_say_so(tmp_path):
+    """The forge marks every document it makes as synthetic (PDF Keywords); the warehouse carries the mark on
+    the document and on every line, so a made-up figure never passes for a published one."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    forged = ROOT / "data" / "raw" / "forged" / "forged_430225_2021_301_budget.pdf"
+    seed_render = ROOT / "data" / "raw" / "001_dcbc594b2af559b5.pdf"
+    shutil.copy(forged, raw / "a.pdf")
+    shutil.copy(seed_render, raw / "b.pdf")
+    wh = tmp_path / "wh" / "budget.duckdb"
+    refresh(raw, wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    docs = {Path(p).name: s for p, s in con.execute("SELECT source_path, synthetic FROM marts.documents").fetchall()}
+    assert docs == {"a.pdf": True, "b.pdf": False}
+    lines = dict(con.execute("SELECT synthetic, count(*) FROM marts.budget_lines_all GROUP BY 1").fetchall())
+    assert lines[True] > 50 and lines[False] > 50
+    con.close()

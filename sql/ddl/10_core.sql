@@ -30,7 +30,8 @@ CREATE TABLE core.dim_document (
     pages            INTEGER,
     n_tables         INTEGER,
     seconds          DOUBLE,
-    source_mtime     TIMESTAMP              -- when the file was last written: orders republished versions
+    source_mtime     TIMESTAMP,             -- when the file was last written: orders republished versions
+    synthetic        BOOLEAN NOT NULL DEFAULT FALSE  -- the document says it was made up (the forge's mark): never published
 );
 
 CREATE TABLE core.ingest_errors (

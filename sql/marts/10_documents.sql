@@ -1,7 +1,7 @@
 -- One row per loaded or classified document (document_kind: budget, unit_budget, final_accounts,
 -- performance_targets_only, narrative_only, evaluation_report, not_budget, not_pdf; metadata_source: where
 -- department, region, year and phase came from), every version of a republished one (is_current, superseded_by), with its
--- data-quality status:
+-- data-quality status, and `synthetic` (the document says it is test material made by the forge, never published):
 -- 'fail' when any gating finding (severity 'error'), 'warn' when any warning, else 'pass'.
 CREATE OR REPLACE VIEW marts.documents AS
 WITH f AS (
@@ -16,5 +16,6 @@ SELECT d.document_id, d.source_path, d.sha256, d.region_code, d.county, d.region
        CASE WHEN coalesce(f.errors, 0) > 0 THEN 'fail' WHEN coalesce(f.warnings, 0) > 0 THEN 'warn' ELSE 'pass' END
            AS dq_status,
        coalesce(f.errors, 0) AS dq_errors, coalesce(f.warnings, 0) AS dq_warnings,
-       v.version, v.versions, v.is_current, v.superseded_by, d.source_mtime
+       v.version, v.versions, v.is_current, v.superseded_by, d.source_mtime, d.synthetic,
+       v.part, v.publication_key
 FROM core.dim_document d LEFT JOIN f USING (document_id) LEFT JOIN core.document_version v USING (document_id);

@@ -3,12 +3,13 @@
 -- does not add up puts the document's other tables in doubt too (they are the same figures, cut differently).
 -- canonical_measure is NULL for a column whose published header (kept in measure and header_path) the
 -- vocabulary does not know yet; reconciliation uses canonical measures only.
+-- synthetic: the line comes from a forged test document (never published); analysts filter on it.
 -- budget_lines_history: every version, superseded ones included, with version and superseded_by.
 -- subject_code_resolved / code_source: see core.subject_resolution (a name-only or own-level row's code from the
 -- subject dictionary; NULL where it stays unresolved).
 CREATE OR REPLACE VIEW marts.budget_lines_history AS
 SELECT f.document_id, d.version, d.versions, d.is_current, d.superseded_by, d.region_code, d.county,
-       d.department, d.fiscal_year, d.phase, d.dq_status,
+       d.department, d.fiscal_year, d.phase, d.dq_status, d.synthetic,
        f.table_seq, f.table_type, t.title AS table_title, f.classification, f.subject_code, f.subject_name,
        f.subject_level, f.side, f.parent_item, f.measure, f.canonical_measure, f.header_path, f.amount_wan,
        f.amount AS amount_published,
