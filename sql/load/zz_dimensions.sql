@@ -98,6 +98,7 @@ WITH parts AS (
 k AS (
     SELECT d.document_id, d.sha256, d.source_mtime, p.part,
            CASE WHEN region_code IS NOT NULL AND department IS NOT NULL AND fiscal_year IS NOT NULL
+                -- a unit's 单位预算 is a publication of its own, not a part or version of its department's 部门预算
                 THEN concat_ws(':', region_code, department, fiscal_year, phase,
                                CASE WHEN document_kind = 'unit_budget' THEN 'unit' END) END AS document_key
     FROM core.dim_document d JOIN parts p USING (document_id)
