@@ -6,7 +6,8 @@ WITH s AS (
            f.subject_level, min(f.page) OVER w AS page, min(f.line) OVER w AS line,
            -- an own-level code ('01' under 20101) completed by the subject dictionary or its parent row
            CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved END AS completed,
-           CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved ELSE f.subject_code END AS code
+           CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved ELSE f.subject_code END AS code,
+           CASE length(f.subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END AS level_of_length
     FROM core.fact_budget_amount f
     LEFT JOIN core.subject_resolution r
            ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
@@ -17,10 +18,10 @@ WITH s AS (
 SELECT 'dim_code_shape' AS rule, document_id, table_seq, table_type, subject_code || ' ' || subject_name AS subject,
        classification AS measure, NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual,
        NULL::DECIMAL(24, 6) AS tolerance, page, line, NULL AS cells,
-       regexp_full_match(coalesce(completed, subject_code),
-                         CASE classification WHEN 'economic' THEN '\d{3}(\d{2})?' ELSE '\d{3}(\d{2}){0,2}' END)
-       AND (completed IS NOT NULL
-            OR subject_level = CASE length(subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END) AS passed,
+       -- (each part its own expression: DuckDB failed to bind the one-expression form on an input without coded rows)
+       CASE WHEN classification = 'economic' THEN regexp_full_match(coalesce(completed, subject_code), '\d{3}(\d{2})?')
+            ELSE regexp_full_match(coalesce(completed, subject_code), '\d{3}(\d{2}){0,2}') END
+       AND (completed IS NOT NULL OR subject_level = level_of_length) AS passed,
        'code ' || subject_code || ' is not a well-formed ' || classification || ' code for level ' || subject_level
            || CASE WHEN regexp_full_match(subject_code, '\d{2}') THEN ' (an own-level code that could not be completed)'
                    ELSE '' END AS message
@@ -47,9 +48,10 @@ UNION ALL
 -- every year). A code the dictionary does not know is not judged here.
 SELECT 'dim_name_matches_dictionary', g.document_id, g.table_seq, g.table_type, g.code || ' ' || g.name,
        g.classification, NULL, NULL, NULL, g.page, NULL, NULL,
-       list_contains(coalesce(nullif(list(r.name_key) FILTER (WHERE g.fiscal_year BETWEEN r.first_year AND r.last_year),
-                                     []),
-                              list(r.name_key)), g.name_key),
+       CASE WHEN count(*) FILTER (WHERE g.fiscal_year BETWEEN r.first_year AND r.last_year) > 0
+            THEN coalesce(bool_or(r.name_key = g.name_key)
+                              FILTER (WHERE g.fiscal_year BETWEEN r.first_year AND r.last_year), FALSE)
+            ELSE coalesce(bool_or(r.name_key = g.name_key), FALSE) END,
        'code ' || g.code || ' is printed as ' || g.name || '; the subject dictionary names it '
            || string_agg(DISTINCT r.name, ' / ')
 FROM core.subject_sighting g
