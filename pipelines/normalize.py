@@ -179,6 +179,10 @@ def _subject_layout(header: list[list[str]], body: list[list[str]], width: int) 
                 nj = cc[-1] + 1
                 return _Layout(cc, nj if nj < width else None, nj + 1)
     rows = [r for r in body if not any(_is_total_label(c) for c in r[:lim])]
+    if not any(any(r) for r in rows):
+        # only a 合计 row (a table of zeros): the figures start at the first column holding one
+        first = next((j for j in range(width) if any(_is_num(r[j]) for r in body if j < len(r))), None)
+        return _Layout([], None, first) if first else None
     for j in range(min(width, 3)):
         over = "".join(key(r[j]) for r in header if j < len(r))
         if _UNIT_HEAD.search(over) and "科目" not in over:
