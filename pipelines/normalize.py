@@ -66,12 +66,48 @@ def _amount(out: Parsed, t: Table, text: str, src: Src) -> Decimal | None:
 
 
 def unit_of(t: Table, default: str = "万元") -> str:
+    return stated_unit(t) or default
+
+
+def stated_unit(t: Table) -> str | None:
+    """The money unit a table states ('单位：元', '(万元)'), or None."""
     for m in t.meta_texts():
         mm = re.search(r"单位[:：]\s*(万元|元|亿元|千元)", key(m))
         if mm:
             return mm.group(1)
     mm = re.search(r"[(（](万元|元)[)）]", key(t.title))
-    return mm.group(1) if mm else default
+    return mm.group(1) if mm else None
+
+
+def _document_unit(out: Parsed, seg: Segmented):
+    """A subject table that states no unit takes the unit of the tables next to it (the nearest table
+    before and after it that state one, when they agree, or the only one there is) — a document in 元
+    that leaves the unit off one table — with a warning; when they disagree, the default 万元 stays and
+    the warning says so.  A document whose tables state only 万元 (or nothing) is left as it is."""
+    tabs = [t for t in seg.tables if t.kind in ("subject", "three_public", "pair_summary")]
+    stated = {t.seq: stated_unit(t) for t in tabs}
+    if set(stated.values()) <= {"万元", None}:
+        return
+    read = {r["table_seq"] for r in out.budget}
+    for n, t in enumerate(tabs):
+        if stated[t.seq] or t.seq not in read:
+            continue
+        before = next((stated[x.seq] for x in reversed(tabs[:n]) if stated[x.seq]), None)
+        after = next((stated[x.seq] for x in tabs[n + 1:] if stated[x.seq]), None)
+        near = {u for u in (before, after) if u}
+        if len(near) == 1:
+            u = next(iter(near))
+            for r in out.budget:
+                if r["table_seq"] == t.seq:
+                    r["unit"] = u
+            for r in out.tables:
+                if r["table_seq"] == t.seq:
+                    r["unit"] = u
+            _issue(out, t, "unit_inferred", "warn", f"{t.title}: no unit stated; the tables next to it state {u}, "
+                   f"read in {u}")
+        else:
+            _issue(out, t, "unit_unstated", "warn", f"{t.title}: no unit stated and the tables next to it state "
+                   f"{sorted(near)}; read in 万元")
 
 
 # ---------------------------------------------------------------- subject tables
@@ -143,6 +179,10 @@ def _subject_layout(header: list[list[str]], body: list[list[str]], width: int) 
                 nj = cc[-1] + 1
                 return _Layout(cc, nj if nj < width else None, nj + 1)
     rows = [r for r in body if not any(_is_total_label(c) for c in r[:lim])]
+    if not any(any(r) for r in rows):
+        # only a 合计 row (a table of zeros): the figures start at the first column holding one
+        first = next((j for j in range(width) if any(_is_num(r[j]) for r in body if j < len(r))), None)
+        return _Layout([], None, first) if first else None
     for j in range(min(width, 3)):
         over = "".join(key(r[j]) for r in header if j < len(r))
         if _UNIT_HEAD.search(over) and "科目" not in over:
@@ -1348,6 +1388,7 @@ def normalize(seg: Segmented) -> Parsed:
             "first_page": t.pages[0] if t.pages else None, "pages": ",".join(map(str, t.pages)) or None,
             "line": t.title_src.line, "n_rows": len(t.rows), "declared_empty": t.declared_empty,
             "unit": unit_of(t), "status": status})
+    _document_unit(out, seg)
     for r in out.budget:  # facts of fixed-measure tables: the measure is canonical
         r.setdefault("canonical_measure", r["measure"])
         r.setdefault("header_path", None)

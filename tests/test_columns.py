@@ -346,3 +346,15 @@ def test_a_label_over_every_amount_column_is_a_banner_unless_it_is_a_measure():
     out = Parsed()
     _subject_table(out, measure)
     assert {r["col_idx"]: r["canonical_measure"] for r in out.budget} == {2: "本年收入", 3: "财政拨款收入", 4: "其他收入"}
+
+
+def test_table_without_a_unit_takes_the_unit_of_the_tables_next_to_it():
+    """上海 政务服务和数据管理局 file (编制单位：上海市数据局): p8 '2026年预算单位收入预算总表' prints no unit; the tables
+    before and after it print '单位：元'.  Read by hand: 201 一般公共服务支出 合计 463,892,324 (元)."""
+    rel = "上海/2026年上海市政务服务和数据管理局_部门预算.pdf"
+    st, f = _table_facts(rel, 8, "revenue")
+    assert st == "parsed"
+    assert _val(f, "一般公共服务支出", "合计", "201") == D("463892324")
+    assert {r["unit"] for r in f} == {"元"}
+    _, parsed = _read(rel)
+    assert [i["rule"] for i in parsed.issues if i["rule"].startswith("unit_")] == ["unit_inferred"]

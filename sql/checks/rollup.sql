@@ -62,6 +62,9 @@ tot AS (
     LEFT JOIN a c ON c.document_id = t.document_id AND c.table_seq = t.table_seq AND c.measure = t.measure
                AND length(c.subject_code) = 3
     WHERE t.subject_level = 'total'
+      -- a table whose rows carry no 类 code (rows per unit or item) has no Σ类 to compare
+      AND EXISTS (SELECT 1 FROM a l WHERE l.document_id = t.document_id AND l.table_seq = t.table_seq
+                  AND length(l.subject_code) = 3)
     GROUP BY t.document_id, t.table_seq, t.table_type, t.measure, t.amount_wan, t.page, t.line, t.src_ref
 )
 SELECT *, NULL::BOOLEAN AS passed, NULL AS message FROM sub

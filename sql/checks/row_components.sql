@@ -26,7 +26,16 @@ SELECT 'row_components' AS rule, document_id, table_seq, table_type, subject, to
        coalesce(total, 0) AS expected, coalesce(parts, 0) AS actual, dq_tol(n_parts + 1, d) AS tolerance,
        page, line, cells, NULL::BOOLEAN AS passed, NULL AS message
 FROM calc WHERE (total IS NOT NULL OR parts IS NOT NULL)
-  -- an identity applies only to a table that publishes at least one of its part columns
+  -- an identity applies only to a table that publishes its total column and at least one of its part columns
   AND EXISTS (SELECT 1 FROM a x JOIN core.ref_row_identity j ON j.table_type = x.table_type
               AND j.total_measure = calc.total_measure AND j.part_measure = x.measure
               WHERE x.document_id = calc.document_id AND x.table_seq = calc.table_seq)
+  AND EXISTS (SELECT 1 FROM a x WHERE x.document_id = calc.document_id AND x.table_seq = calc.table_seq
+              AND x.measure = calc.total_measure)
+  -- a part that is itself a subtotal (本年收入 in 合计 = 本年收入 + 上年结转) must be published: a table that
+  -- breaks it down into its sources instead cannot be checked by this identity
+  AND NOT EXISTS (SELECT 1 FROM core.ref_row_identity j JOIN core.ref_row_identity k
+                      ON k.table_type = j.table_type AND k.total_measure = j.part_measure
+                  WHERE j.table_type = calc.table_type AND j.total_measure = calc.total_measure
+                    AND NOT EXISTS (SELECT 1 FROM a x WHERE x.document_id = calc.document_id
+                                    AND x.table_seq = calc.table_seq AND x.measure = j.part_measure))
