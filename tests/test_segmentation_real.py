@@ -165,6 +165,10 @@ def test_title_vocabulary_is_data():
     assert classify_title("一般公共预算支出表（按功能分类）").type == "gpb_expenditure"
     assert classify_title("第五部分 财政拨款“三公”经费预算情况") is None
     assert classify_title("基本支出总表").type == "basic_expenditure"
+    # 上海 商务局 单位预算05表 / 单位预算表10 (p11, p17), the table numbers beside them are no titles
+    assert classify_title("2026年预算单位财政拨款支出预算表").type == "fiscal_expenditure"
+    assert classify_title("2026年预算单位财政拨款项目支出预算表").type == "project_expenditure"
+    assert classify_title("单位预算表10") is None and classify_title("单位预算05表") is None
 
 
 def test_empty_table_wordings():
