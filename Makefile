@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test bench setup browser dagster lock samples clean
+.PHONY: run test bench score setup browser dagster lock samples clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: setup
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/warehouse.py
 	$(BIN)/python bench/dagster_overhead.py
+
+## Corpus scoreboard over ../shared/real (scratch warehouse under data/warehouse/score/; JSON beside it).
+## SCORE_ARGS="--compare before.json" lists what changed since an earlier run.
+score: setup
+	$(BIN)/cnbudget score --raw ../shared/real --truth tests/data/real_metadata.csv $(SCORE_ARGS)
 
 ## Dagster UI on http://127.0.0.1:3000 with the instance kept under .dagster_home/.
 dagster: setup

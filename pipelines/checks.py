@@ -187,6 +187,12 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
            per_rule.get(r.rule, {}).get("failed", 0), per_rule.get(r.rule, {}).get("success", True),
            r.description_en, r.description_zh) for r in rules.values()]
     con.executemany("INSERT INTO dq.rule_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rr)
+    per_doc = (df.assign(failed=df["check_id"].isin(failed).astype(int), run_id=run_id)
+               .groupby(["run_id", "document_id", "rule", "family", "severity"], dropna=False)
+               .agg(evaluated=("check_id", "size"), failed=("failed", "sum")).reset_index())
+    con.register("per_doc_df", per_doc)
+    con.execute(sql_text("insert_document_rule_results.sql", "checks_io"))
+    con.unregister("per_doc_df")
     return {"run_id": run_id, "instances": len(df), "findings": len(f),
             "by_severity": f["severity"].value_counts().to_dict(), "data_docs": docs,
             "gx_success": all(v["success"] for v in per_rule.values())}

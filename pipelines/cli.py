@@ -1,4 +1,4 @@
-"""`cnbudget` command line: refresh, sql, dq, render-samples."""
+"""`cnbudget` command line: refresh, sql, dq, score, forge, render-samples."""
 from __future__ import annotations
 
 import json
@@ -129,6 +129,73 @@ def dq(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
     for name in ("dq_documents.sql", "dq_rules.sql") + (("dq_details.sql",) if details else ()):
         cur = con.execute(sql_text(name, "marts_io"))
         _print_rows([d[0] for d in cur.description], cur.fetchall(), fmt)
+
+
+SCORE_RAW = Path("../shared/real")
+
+
+@app.command()
+def score(raw: Path = typer.Option(SCORE_RAW, "--raw", help="folder of documents to score (read recursively)"),
+          warehouse: Path = typer.Option(None, "--warehouse",
+                                         help="scratch warehouse (default data/warehouse/score/<folder>/budget.duckdb)"),
+          truth: Path = typer.Option(None, "--truth", help="hand-checked metadata CSV (sha256, department, "
+                                                            "region_code, fiscal_year, …)"),
+          out: Path = typer.Option(None, "--json", help="write the scoreboard as JSON here "
+                                                        "(default <warehouse dir>/score.json)"),
+          against: Path = typer.Option(None, "--compare", help="an earlier scoreboard JSON: print what changed"),
+          no_refresh: bool = typer.Option(False, "--no-refresh", help="score the warehouse as it is"),
+          quiet: bool = typer.Option(False, "--quiet", help="totals only, no per-document table")):
+    """Corpus scoreboard: per document its kind, standard tables present vs read, facts, unknown headers,
+    parse errors, reconciliation passed / failed; corpus totals at the end."""
+    import hashlib
+    import logging
+
+    from . import score as sc
+    from .config import WAREHOUSE_DIR
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    if warehouse is None:
+        tag = raw.resolve().name + "-" + hashlib.sha256(str(raw.resolve()).encode()).hexdigest()[:8]
+        warehouse = WAREHOUSE_DIR / "score" / tag / "budget.duckdb"
+    if not no_refresh:
+        from .refresh import refresh as run
+
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as prog:
+            task = prog.add_task("extract", total=None)
+            run(raw, warehouse, progress=lambda i, n, r: prog.update(task, total=n, completed=i))
+    res = sc.compute(warehouse, sc.load_truth(truth) if truth else None)
+    if not quiet:
+        t = Table("document", "kind", "department", "region", "year", "std read/present", "facts", "unknown hdr",
+                  "parse err", "recon ok/failed", title=f"cnbudget score — {raw}")
+        for d in res.documents:
+            tr = d.get("truth") or {}
+            mark = lambda k: "" if not tr else ("" if tr.get(k) else " ✗")  # noqa: E731
+            t.add_row(Path(d["source_path"]).name[:40], d.get("kind") or "", (d["department"] or "")[:22] + mark("department"),
+                      (d["region_code"] or "") + mark("region"), str(d["fiscal_year"] or "") + mark("year"),
+                      f"{d['types_read']}/{d['types_present']}", str(d["budget_facts"] + d["target_facts"]),
+                      str(d["unknown_headers"]), str(d["parse_errors"]), f"{d['recon_passed']}/{d['recon_failed']}")
+        console.print(t)
+        for e in res.ingest_errors:
+            console.print(f"[red]not read[/red] {e['source_path']}: {e['error_kind']}: {e['error']}", soft_wrap=True)
+    tt = Table("total", "value", title="corpus totals", show_header=False)
+    for k, v in res.totals.items():
+        tt.add_row(k, str(v))
+    console.print(tt)
+    out = out or warehouse.parent / "score.json"
+    out.write_text(json.dumps(res.to_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    console.print(f"scoreboard written to {out}", soft_wrap=True)
+    if against:
+        diff = sc.compare(json.loads(against.read_text(encoding="utf-8")), res.to_json())
+        ct = Table("total", "before", "after", title=f"against {against}")
+        for k, (a, b) in diff["totals"].items():
+            ct.add_row(k, str(a), str(b) + ("" if a == b else " *"))
+        console.print(ct)
+        for w in diff["worse"]:
+            console.print(f"[red]worse[/red] {w['source_path']}: {', '.join(w['changes'])}", soft_wrap=True)
+        for g in diff["better"]:
+            console.print(f"[green]better[/green] {g['source_path']}: {', '.join(g['changes'])}", soft_wrap=True)
 
 
 @app.command()

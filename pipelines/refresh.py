@@ -529,14 +529,15 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
         results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress)
         # earlier versions of documents republished in place
         staged = [staged_path(staging, d) for d in unique] + superseded_versions(unique, staging, limits)
+        paths = {d.document_id: str(d.path) for d in unique}
         if (not force and all(r["status"] == "cached" for r in results)
-                and live_fingerprint(warehouse) == inputs_fingerprint(staged, extra_errors)):
+                and live_fingerprint(warehouse) == inputs_fingerprint(staged, extra_errors, paths)):
             # nothing new, nothing changed: the live warehouse is already this build
             stats = live_summary(warehouse)
             stats.update({"unchanged": True, "run_id": None, "seconds": 0.0, "warehouse": str(warehouse),
                           "dq": {"data_docs": None, "findings": stats["findings_error"] + stats["findings_warn"]}})
         else:
-            stats = build(staged, warehouse, run_id=uuid.uuid4().hex[:12], extra_errors=extra_errors)
+            stats = build(staged, warehouse, run_id=uuid.uuid4().hex[:12], extra_errors=extra_errors, paths=paths)
             stats["unchanged"] = False
         stats["extracted"] = sum(r["status"] == "extracted" for r in results)
         stats["cached"] = sum(r["status"] == "cached" for r in results)

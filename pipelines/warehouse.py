@@ -52,12 +52,15 @@ def refresh_lock(warehouse: Path):
 _BUILD_CODE = ("checks.py", "registry.py", "warehouse.py", "narrative_map.csv", "subject_crosswalk.csv")
 
 
-def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None = None) -> str:
+def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None = None,
+                       paths: dict[str, str] | None = None) -> str:
     """Digest of everything a build reads: the staged documents (their folder names carry content hash
-    and parser version), the errors recorded outside staging, the SQL, the suites and the check code."""
+    and parser version), where each document is now (``paths``), the errors recorded outside staging,
+    the SQL, the suites and the check code."""
     h = hashlib.sha256()
     for name in sorted(d.name for d in staged_dirs):
         h.update(name.encode())
+    h.update(json.dumps(sorted((paths or {}).items())).encode())
     h.update(json.dumps(extra_errors or [], sort_keys=True, default=str).encode())
     here = Path(__file__).parent
     for f in sorted(SQL_DIR.rglob("*.sql")) + sorted(EXPECTATIONS_DIR.glob("*.json")) + \
@@ -91,9 +94,11 @@ def live_summary(warehouse: Path) -> dict:
 
 
 def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
-          extra_errors: list[dict] | None = None, checks: bool = True) -> dict:
+          extra_errors: list[dict] | None = None, checks: bool = True, paths: dict[str, str] | None = None) -> dict:
     """``extra_errors``: ingest-error records of files that were never staged (bad manifest entries,
     files outside the raw folder): document_id, source_path, sha256, error_kind, error, hint.
+    ``paths``: document_id -> where the file is now (discovery); a staged record keeps the path it was
+    first extracted from, which is stale once the same bytes are seen under another name.
     ``checks=False`` (benchmarks only) skips the reconciliation checks: every document then shows
     dq_status 'pass'; a refresh never does this."""
     run_id = run_id or uuid.uuid4().hex[:12]
@@ -112,6 +117,9 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         # 2,000 files exhausted 19 GiB in the benchmark) and handed to the load SQL as one frame
         records = [json.loads((d / "document.json").read_text(encoding="utf-8")) for d in staged_dirs
                    if (d / "document.json").exists()]
+        for r in records:
+            if paths and r.get("document_id") in paths:
+                r["source_path"] = paths[r["document_id"]]
         if records:
             frame = _documents_frame(records)
             con.register("staged_documents", frame)
@@ -141,7 +149,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
             run_sql_file(con, f)
         stats = summary(con)
         con.execute("INSERT INTO core.build_info VALUES (?, ?)",
-                    [inputs_fingerprint(staged_dirs, extra_errors), datetime.now(timezone.utc).replace(tzinfo=None)])
+                    [inputs_fingerprint(staged_dirs, extra_errors, paths), datetime.now(timezone.utc).replace(tzinfo=None)])
         con.execute("INSERT INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, started, datetime.now(timezone.utc).replace(tzinfo=None), stats["documents"],
                      stats["ingest_errors"], stats["facts"], dq["findings"], dq["gx_success"], dq["data_docs"]])

@@ -14,3 +14,8 @@ CREATE TABLE dq.rule_results (
     run_id VARCHAR, rule VARCHAR, family VARCHAR, severity VARCHAR, gates BOOLEAN, evaluated INTEGER, failed INTEGER,
     success BOOLEAN, description_en VARCHAR, description_zh VARCHAR
 );
+-- Per document and rule: how many check instances were evaluated and how many failed (this build).
+-- The corpus scoreboard (`cnbudget score`) reads reconciliation passed / failed from here.
+CREATE TABLE dq.document_rule_results (
+    run_id VARCHAR, document_id VARCHAR, rule VARCHAR, family VARCHAR, severity VARCHAR, evaluated INTEGER, failed INTEGER
+);
