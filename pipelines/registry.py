@@ -240,7 +240,7 @@ TITLE_PATTERNS_BY_TYPE: dict[str, tuple[re.Pattern, ...]] = {
 _TITLE_TAIL = re.compile(r"(表|表格|情况|政府采购预算)$")
 _TITLE_QUALIFIER = re.compile(r"[(（][^()（）]{1,12}[)）]$")
 # table-number labels that sit next to a title: "公开表一", "表十二", "公开01表", "附表3", "单位预算08表"
-TABLE_NUMBER = re.compile(r"^(公开|附)?表[一二三四五六七八九十\d]{1,3}$|^(公开|(单位|部门)?预算)\d{1,2}表$")
+TABLE_NUMBER = re.compile(r"^(公开|附|(单位|部门)?预算)?表[一二三四五六七八九十\d]{1,3}$|^(公开|(单位|部门)?预算)\d{1,2}表$")
 
 
 def _title_key(text: str) -> tuple[str, str] | None:

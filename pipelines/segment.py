@@ -39,7 +39,7 @@ _META = (
     re.compile(r"^部门(名称)?[:：]"),  # "部门:中共江苏省委办公厅", "部门名称:…", a bare "部门:"
     TABLE_NUMBER,
 )
-_PAGE_NO = re.compile(r"^(-\s*)?\d{1,3}(\s*-)?$|^第\d{1,3}页(共\d+页)?$")
+_PAGE_NO = re.compile(r"^([-—–－]\s*)?\d{1,3}(\s*[-—–－])?$|^第\d{1,3}页(共\d+页)?$")
 
 
 def _empty_wordings() -> tuple[re.Pattern | None, re.Pattern | None]:

@@ -165,6 +165,10 @@ def test_title_vocabulary_is_data():
     assert classify_title("一般公共预算支出表（按功能分类）").type == "gpb_expenditure"
     assert classify_title("第五部分 财政拨款“三公”经费预算情况") is None
     assert classify_title("基本支出总表").type == "basic_expenditure"
+    # 上海 商务局 单位预算05表 / 单位预算表10 (p11, p17), the table numbers beside them are no titles
+    assert classify_title("2026年预算单位财政拨款支出预算表").type == "fiscal_expenditure"
+    assert classify_title("2026年预算单位财政拨款项目支出预算表").type == "project_expenditure"
+    assert classify_title("单位预算表10") is None and classify_title("单位预算05表") is None
 
 
 def test_empty_table_wordings():
@@ -244,3 +248,14 @@ def test_title_spellings_fuzhou_shanghai():
         "income_expense_summary", "revenue", "expenditure", "fiscal_summary", "gpb_expenditure",
         "gov_fund_expenditure", "soe_expenditure", "gpb_basic", "three_public"]
     assert next(t for t in seg.tables if t.type == "gpb_expenditure").pages == [13, 14]
+
+
+def test_split_codes_are_not_read_half_wrong_shanghai():
+    """上海 交通运输局 p13 一般公共预算支出功能分类预算表 prints codes over 类 | 款 | 项 cells
+    ('205' '03' '' '职业教育'); until that layout is read, the table is recorded as not read rather than
+    read as 类 205 named '03'."""
+    _, p = _doc(SH)
+    t = next(t for t in p.tables if t["table_type"] == "gpb_expenditure")
+    assert t["status"] == "unparsed"
+    assert not [r for r in p.budget if r["table_seq"] == t["table_seq"]]
+    assert [i["rule"] for i in p.issues if i["table_seq"] == t["table_seq"]] == ["header_mismatch"]
