@@ -380,14 +380,6 @@ def _subject_table(out: Parsed, t: Table):
     tt = t.ttype
     cells, srcs, width = _padded(t.rows)
     cells, srcs = merge_page_split_rows(cells, srcs)
-    split = _split_code_row(cells)
-    if split is not None:
-        # a guard, not a reader: codes printed over 类 / 款 / 项 cells ('205' '03' '02') would be read
-        # as a 类 code and a name — wrong figures marked as parsed; the table is recorded as not read
-        _issue(out, t, "header_mismatch", "error",
-               f"{t.title}: subject codes split over 类/款/项 cells ({cells[split]}); layout not read; "
-               f"table not normalised", srcs[split][0])
-        return
     body_start = None
     for i, row in enumerate(cells):
         if _row_subject(row) is not None and not _is_colno_row(row):
@@ -564,18 +556,6 @@ def _row_subject_laid(row: list[str], lay: _Layout, amount_cols: set[int], ctx: 
         ctx.item = strip_item_prefix(name)
         return None, name, "item"
     return _row_subject(row, amount_cols, codes=False)
-
-
-_KUAN_XIANG = re.compile(r"^\d{2}$")
-
-
-def _split_code_row(cells: list[list[str]]) -> int | None:
-    """Index of the first row whose 类 code ('205') is followed by a 款 part in the next cell ('03')."""
-    for i, row in enumerate(cells):
-        for j in range(min(3, len(row) - 1)):
-            if re.fullmatch(r"\d{3}", row[j]) and _KUAN_XIANG.match(row[j + 1]):
-                return i
-    return None
 
 
 def _map_columns(tt, header: list[list[str]], body: list[list[str]], width: int):

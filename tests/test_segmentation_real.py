@@ -250,12 +250,13 @@ def test_title_spellings_fuzhou_shanghai():
     assert next(t for t in seg.tables if t.type == "gpb_expenditure").pages == [13, 14]
 
 
-def test_split_codes_are_not_read_half_wrong_shanghai():
+def test_split_codes_are_read_as_one_code_shanghai():
     """上海 交通运输局 p13 一般公共预算支出功能分类预算表 prints codes over 类 | 款 | 项 cells
-    ('205' '03' '' '职业教育'); until that layout is read, the table is recorded as not read rather than
-    read as 类 205 named '03'."""
+    ('205' '03' '' '职业教育'): read as the 款 20503, never as 类 205 named '03'."""
     _, p = _doc(SH)
     t = next(t for t in p.tables if t["table_type"] == "gpb_expenditure")
-    assert t["status"] == "unparsed"
-    assert not [r for r in p.budget if r["table_seq"] == t["table_seq"]]
-    assert [i["rule"] for i in p.issues if i["table_seq"] == t["table_seq"]] == ["header_mismatch"]
+    assert t["status"] == "parsed"
+    facts = [r for r in p.budget if r["table_seq"] == t["table_seq"]]
+    assert not [r for r in facts if r["subject_name"] in ("03", "01")]
+    row = {r["measure"]: r["amount"] for r in facts if r["subject_code"] == "20503" and r["page"] == 13}
+    assert row == {"合计": D("236893390"), "基本支出": D("215477090"), "项目支出": D("21416300")}
