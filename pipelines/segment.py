@@ -86,6 +86,10 @@ class Table:
     notes: list[Block] = field(default_factory=list)
     goal: list[Block] = field(default_factory=list)
     declared_empty: bool = False
+    # short text lines under a title that opened no rows, on the title's page (a grid printed without figures
+    # comes out of the reader as its header words); see printed_empty
+    loose: list[Block] = field(default_factory=list)
+    printed_empty: bool = False  # printed with its header and no figure at all, without an empty declaration
 
     @property
     def type(self) -> str:
@@ -263,6 +267,10 @@ def segment(blocks: list[Block]) -> Segmented:
                     cur.goal.append(b)  # goal text continued over lines
                     continue
                 cur = None
+            last = tables[-1] if tables else None
+            if (last is not None and not last.rows and b.src.page is not None
+                    and b.src.page == last.title_src.page and len(k) <= 30 and "。" not in k):
+                last.loose.append(b)
             narrative.append(b)
             since_rows.append(b)
             continue
@@ -302,7 +310,22 @@ def segment(blocks: list[Block]) -> Segmented:
             continue
         cur.rows.append(b)
     retire_toc()
+    for t in tables:
+        t.printed_empty = _printed_empty(t)
     return Segmented(tables, narrative, years, cover_lines(blocks))
+
+
+_TOTAL_WORDS = ("合计", "总计")
+
+
+def _printed_empty(t: Table) -> bool:
+    """A table whose grid came out of the reader as header words only: no rows, the title's page carries
+    its header and a 合计/总计 line under the title, and not one digit in any of it — nothing was printed in
+    it, so nothing is lost (the figures of a grid the reader missed would show up as digits here)."""
+    if t.rows or t.declared_empty or not t.loose or t.kind not in ("subject", "pair_summary", "three_public"):
+        return False
+    texts = [key(b.cells[0]) for b in t.loose]
+    return any(x in _TOTAL_WORDS for x in texts) and not any(re.search(r"\d", x) for x in texts)
 
 
 COVER_LINES = 40

@@ -260,3 +260,26 @@ def test_split_codes_are_read_as_one_code_shanghai():
     assert not [r for r in facts if r["subject_name"] in ("03", "01")]
     row = {r["measure"]: r["amount"] for r in facts if r["subject_code"] == "20503" and r["page"] == 13}
     assert row == {"合计": D("236893390"), "基本支出": D("215477090"), "项目支出": D("21416300")}
+
+
+def test_a_grid_printed_without_figures_is_read_as_empty():
+    """上海 审计局 p15 '2026年预算单位政府性基金预算支出功能分类预算表' prints its header and a blank 合计 line
+    and no figure (no 空表 declaration): the table is printed_empty, not 'not read'."""
+    seg, p = _doc("上海/2026年上海市审计局_部门预算.pdf")
+    t = next(t for t in p.tables if t["table_type"] == "gov_fund_expenditure")
+    assert (t["status"], t["first_page"]) == ("printed_empty", 15)
+    assert [i["rule"] for i in p.issues if i["table_seq"] == t["table_seq"]] == ["printed_empty"]
+
+
+def test_a_missed_grid_with_digits_is_never_printed_empty():
+    """The same shape with a figure among the loose lines (a grid the reader missed) stays not read."""
+    from pipelines.blocks import Block
+
+    def line(text):
+        return Block("text", [text], [Src(page=3, line=1)])
+
+    blocks = [line("一般公共预算财政拨款支出表"), line("单位:万元"), line("科目编码"), line("合计"), line("1,234.56")]
+    seg = segment(blocks)
+    assert len(seg.tables) == 1 and not seg.tables[0].printed_empty
+    seg = segment(blocks[:-1])
+    assert seg.tables[0].printed_empty

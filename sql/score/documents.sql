@@ -1,7 +1,8 @@
 -- The corpus scoreboard: one row per loaded document (every distinct content), what it is and how much of
 -- it was read. "Standard tables" are the registry's budget / final-accounts tables (kinds subject,
 -- pair_summary, three_public), recognised by their titles; a table type counts as read when a table of
--- that type produced facts, is declared empty, or has rows that print no number at all but 栏次 column
+-- that type produced facts, is declared empty, is printed empty (status printed_empty: a grid with its header
+-- words and not one digit), or has rows that print no number at all but 栏次 column
 -- numbers (a header and a blank 合计 row: empty without saying so). A title with no rows under it, or a table
 -- with figures or subject codes and no facts, is not read. Parameters: none.
 WITH tables AS (
@@ -18,7 +19,7 @@ WITH tables AS (
 ),
 types AS (
     SELECT document_id, table_type,
-           bool_or(status IN ('parsed', 'declared_empty') AND (n_facts > 0 OR declared_empty OR (n_rows > 0 AND n_figures = 0))) AS is_read
+           bool_or(status = 'printed_empty' OR status IN ('parsed', 'declared_empty') AND (n_facts > 0 OR declared_empty OR (n_rows > 0 AND n_figures = 0))) AS is_read
     FROM tables GROUP BY document_id, table_type
 ),
 doc_types AS (
