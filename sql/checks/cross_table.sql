@@ -40,6 +40,8 @@ pairs AS (
     FROM s x LEFT JOIN a y ON y.document_id = x.document_id AND y.table_type = 'expenditure'
                            AND y.subject_code = x.lei_code AND y.measure = '合计'
     WHERE x.table_type = 'income_expense_summary' AND x.side = '支出' AND x.lei_code IS NOT NULL
+      -- the side's total column only (a summary may break its 支出 side down: 基本支出/人员经费, 项目支出 …)
+      AND regexp_full_match(x.measure, '(预算数|决算数|合计|金额)([(（].*[)）])?')
       -- only where the 支出总表 is broken down by function at all (Jiangsu's is a single row of totals)
       AND EXISTS (SELECT 1 FROM a z WHERE z.document_id = x.document_id AND z.table_type = 'expenditure'
                   AND z.subject_code IS NOT NULL)
