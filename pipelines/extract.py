@@ -15,7 +15,7 @@ import shutil
 import time
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, date
 from pathlib import Path
 
 import polars as pl
@@ -249,6 +249,15 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
                 parsed.issues.append({"table_seq": None, "table_type": None, "rule": rule,
                                       "severity": "warn", "message": f"{d.path.name}: {p}", "page": None, "line": None,
                                       "src_ref": None})
+        if meta.get("published_at") is not None:
+            try:
+                meta["published_at"] = date.fromisoformat(str(meta["published_at"])[:10]).isoformat()
+            except ValueError:
+                parsed.issues.append({"table_seq": None, "table_type": None, "rule": "manifest_disagrees",
+                                      "severity": "warn", "message": f"{d.path.name}: manifest published_at "
+                                      f"{meta['published_at']!r} is no date (YYYY-MM-DD); ignored", "page": None,
+                                      "line": None, "src_ref": None})
+                meta["published_at"] = None
         units = {t["unit"] for t in parsed.tables if t["kind"] in ("subject", "pair_summary")}
         doc.update(meta)
         doc["metadata_source"] = json.dumps(meta["metadata_source"], ensure_ascii=False, sort_keys=True)

@@ -159,3 +159,35 @@ def test_forged_documents_say_so(tmp_path):
     lines = dict(con.execute("SELECT synthetic, count(*) FROM marts.budget_lines_all GROUP BY 1").fetchall())
     assert lines[True] > 50 and lines[False] > 50
     con.close()
+
+
+def test_a_publication_date_in_the_manifest_orders_versions_before_the_file_time(tmp_path, versions):
+    """The manifest's published_at (a revision date) wins over modification times: the older file that the
+    manifest dates later is current; a published_at that is no date is ignored with a warning."""
+    import json
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.pdf").write_bytes(versions[0])
+    (raw / "b.pdf").write_bytes(versions[1])
+    os.utime(raw / "a.pdf", (1_700_086_400, 1_700_086_400))  # a is the newer file …
+    os.utime(raw / "b.pdf", (1_700_000_000, 1_700_000_000))
+    (raw / "manifest.json").write_text(json.dumps(  # … but b is dated later
+        {"a.pdf": {"published_at": "2023-01-10"}, "b.pdf": {"published_at": "2023-03-01"}}), encoding="utf-8")
+    wh = tmp_path / "wh" / "budget.duckdb"
+    refresh(raw, wh)
+    con = duckdb.connect(str(wh), read_only=True)
+    rows = con.execute("SELECT d.source_path, d.published_at, v.version, v.is_current FROM core.document_version v "
+                       "JOIN core.dim_document d USING (document_id) ORDER BY v.version").fetchall()
+    assert [(Path(r[0]).name, str(r[1]), r[2], r[3]) for r in rows] == [("a.pdf", "2023-01-10", 1, False),
+                                                                        ("b.pdf", "2023-03-01", 2, True)]
+    con.close()
+    (raw / "manifest.json").write_text(json.dumps({"a.pdf": {"published_at": "soon"}}), encoding="utf-8")
+    refresh(raw, wh, force=True)  # a manifest edit applies to staged documents on a forced refresh
+    con = duckdb.connect(str(wh), read_only=True)
+    assert con.execute("SELECT count(*) FROM core.parse_issues WHERE rule = 'manifest_disagrees' "
+                       "AND message LIKE '%published_at%no date%'").fetchone()[0] == 1
+    # without dates the file times decide again: a is the newer file
+    assert con.execute("SELECT d.source_path FROM core.document_version v JOIN core.dim_document d "
+                       "USING (document_id) WHERE v.is_current").fetchall() == [(str(raw / "a.pdf"),)]
+    con.close()

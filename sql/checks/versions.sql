@@ -6,7 +6,7 @@ SELECT 'version_order_undecided' AS rule, v.document_id, NULL::INTEGER AS table_
        NULL::INTEGER AS line, NULL AS cells, NOT v.order_undecided AS passed,
        CASE WHEN v.order_undecided THEN
            'two or more files of the ' || v.part || ' part of ' || v.publication_key ||
-           ' carry the same modification time, so which one replaces the other cannot be decided; all stay '
+           ' carry the same publication date and modification time, so which one replaces the other cannot be decided; all stay '
            || 'current: ' || (SELECT string_agg(d.source_path, ' | ' ORDER BY d.source_path)
                               FROM core.document_version o JOIN core.dim_document d USING (document_id)
                               WHERE o.publication_key = v.publication_key AND o.part = v.part

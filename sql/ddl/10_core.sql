@@ -31,7 +31,8 @@ CREATE TABLE core.dim_document (
     n_tables         INTEGER,
     seconds          DOUBLE,
     source_mtime     TIMESTAMP,             -- when the file was last written: orders republished versions
-    synthetic        BOOLEAN NOT NULL DEFAULT FALSE  -- the document says it was made up (the forge's mark): never published
+    synthetic        BOOLEAN NOT NULL DEFAULT FALSE, -- the document says it was made up (the forge's mark): never published
+    published_at     DATE                   -- publication / revision date (manifest `published_at`): orders versions first
 );
 
 CREATE TABLE core.ingest_errors (

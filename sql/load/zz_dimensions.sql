@@ -80,9 +80,10 @@ FROM core.fact_project_funding;
 -- and phase (document_key; a unit's 单位预算 is a publication of its own, not a part of its department's). Its files are *parts* when they carry different kinds of content — the table set
 -- (at least three standard budget table types recognised by their titles), performance-target tables only,
 -- or narrative (情况说明 and anything else) — and all parts are current. Files of the same part are *versions*
--- of it (a corrected republication, in place or beside the original), ordered by the file's modification
--- time: the newest is current and each earlier one names the version that superseded it. Versions whose order
--- cannot be decided (the same modification time) all stay current; the check `version_order_undecided`
+-- of it (a corrected republication, in place or beside the original), ordered by the publication or revision
+-- date where the manifest gives one (`published_at`; a version without one comes first), then by the file's
+-- modification time: the newest is current and each earlier one names the version that superseded it. Versions whose order
+-- cannot be decided (the same date and modification time) all stay current; the check `version_order_undecided`
 -- reports them — never a silent tie-break. Documents without a full identity are their own publication.
 CREATE TABLE core.document_version AS
 WITH parts AS (
@@ -96,7 +97,7 @@ WITH parts AS (
     FROM core.dim_document d
 ),
 k AS (
-    SELECT d.document_id, d.sha256, d.source_mtime, p.part,
+    SELECT d.document_id, d.sha256, d.source_mtime, d.published_at, p.part,
            CASE WHEN region_code IS NOT NULL AND department IS NOT NULL AND fiscal_year IS NOT NULL
                 -- a unit's 单位预算 is a publication of its own, not a part or version of its department's 部门预算
                 THEN concat_ws(':', region_code, department, fiscal_year, phase,
@@ -106,7 +107,7 @@ k AS (
 ranked AS (
     SELECT *, coalesce(document_key, document_id) AS publication_key,
            dense_rank() OVER (PARTITION BY coalesce(document_key, document_id), part
-                              ORDER BY source_mtime NULLS FIRST) AS version
+                              ORDER BY published_at NULLS FIRST, source_mtime NULLS FIRST) AS version
     FROM k
 ),
 sized AS (
