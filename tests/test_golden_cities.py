@@ -292,3 +292,16 @@ def test_not_read_is_never_read_wrong(warehouse, g):
         wrong = [r for r in rows if code and r["subject_code"] == code and r["amount_published"] != want
                  and same_column(path_segments(r.get("header_path") or r["measure"]), key)]
     assert not wrong, f"not read, yet a trusted figure contradicts the printed {g['value']!r}: {wrong[:3]}"
+
+
+def test_name_only_rows_are_resolved_through_the_subject_dictionary(warehouse):
+    """深圳 信访局 基本支出总表 prints economic names without codes (工资福利支出 / 基本工资 / 办公费): the subject
+    dictionary gives them their codes in subject_code_resolved (code_source 'dictionary'), subject_code stays
+    as printed (NULL)."""
+    doc = _document_id(warehouse, "cities/深圳/2026年深圳市信访局部门预算.pdf")
+    rows = set(warehouse.execute(
+        "SELECT subject_name, subject_code, subject_code_resolved, code_source FROM marts.budget_lines_all "
+        "WHERE document_id = ? AND table_type = 'basic_expenditure' AND subject_name IN ('工资福利支出', '基本工资', "
+        "'办公费')", [doc]).fetchall())
+    assert rows == {("工资福利支出", None, "301", "dictionary"), ("基本工资", None, "30101", "dictionary"),
+                    ("办公费", None, "30201", "dictionary")}
