@@ -71,13 +71,20 @@ def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, r
           check_specs=[dg.AssetCheckSpec(name=f"gx_{fam}", asset="warehouse",
                                          description=f"Great Expectations suite cnbudget.{fam}")
                        for fam in sorted({r.family for r in load_rules().values()})])
-def warehouse(context: dg.AssetExecutionContext, config: RefreshConfig, staged_documents: list[str]):
+def warehouse(context: dg.AssetExecutionContext, config: RefreshConfig, staged_documents: list[str],
+              raw_documents: list[dict]):
     from .warehouse import build, connect_readonly, refresh_lock
     from .sqlfiles import sql_text
 
     wh = Path(config.warehouse)
+    # where each document is now (the first of duplicate files, as staged_documents takes them): a staged record
+    # keeps the path it was first extracted from
+    paths: dict[str, str] = {}
+    for r in raw_documents:
+        if Path(r["path"]).name != "manifest.json":
+            paths.setdefault(r["sha256"][:16], str(r["path"]))
     with refresh_lock(wh):
-        stats = build([Path(p) for p in staged_documents], wh)
+        stats = build([Path(p) for p in staged_documents], wh, paths=paths)
     con = connect_readonly(wh)
     rows = con.execute(sql_text("family_results.sql", "marts_io"), {"run_id": stats["run_id"]}).fetchall()
     con.close()

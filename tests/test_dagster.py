@@ -12,7 +12,9 @@ def test_graph_and_schedule():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == {"raw_documents", "staged_documents", "warehouse", "marts", "dq_dashboard", "document"}
-    assert graph.get(dg.AssetKey("warehouse")).parent_keys == {dg.AssetKey("staged_documents")}
+    # raw_documents: where each document is now (source_path), staged_documents: what was read
+    assert graph.get(dg.AssetKey("warehouse")).parent_keys == {dg.AssetKey("staged_documents"),
+                                                                dg.AssetKey("raw_documents")}
     sched = defs.resolve_schedule_def("nightly_refresh")
     assert (sched.cron_schedule, sched.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
     checks = {c.name for c in graph.get_checks_for_asset(dg.AssetKey("warehouse"))} if hasattr(
@@ -38,5 +40,6 @@ def test_materialize_in_process(tmp_path, hezheng):
     assert checks["gx_cross_table"] is True
     con = duckdb.connect(str(wh), read_only=True)
     assert con.execute("SELECT count(*) FROM marts.projects").fetchone() == (12,)
+    assert con.execute("SELECT source_path FROM marts.documents").fetchall() == [(str(raw / hezheng.name),)]
     con.close()
     assert (wh.parent / "dq" / "dashboard.html").exists()
