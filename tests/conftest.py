@@ -50,3 +50,49 @@ def con(seed_warehouse):
     c = duckdb.connect(str(seed_warehouse[0]), read_only=True)
     yield c
     c.close()
+
+
+@pytest.fixture(scope="session")
+def versions(tmp_path_factory):
+    """A republication pair as PDF bytes: (first publication with a planted error — one 项 basic-expenditure
+    cell +1.00 in 部门预算支出总表, which row_components finds —, corrected republication), and the forged budget."""
+    import copy
+    import random
+
+    from pipelines.forge import DEPARTMENTS, budget_blocks, forge_budget, pick_counties
+    from pipelines.pdfgen import render_blocks
+    from pipelines.plant import plant
+
+    rng = random.Random(5)
+    county = pick_counties(rng, 1)[0]
+    fb = forge_budget(rng, county, DEPARTMENTS[0], 2023, "hebei")
+    blocks = budget_blocks(fb)
+    wrong, _ = plant(copy.deepcopy(blocks), "changed_cell", rng)
+    d = tmp_path_factory.mktemp("versions")
+    render_blocks(wrong, d / "v1.pdf")
+    render_blocks(blocks, d / "v2.pdf")
+    return (d / "v1.pdf").read_bytes(), (d / "v2.pdf").read_bytes(), fb
+
+
+JIANGSU_RD = SHARED / "real" / "jiangsu" / "江苏省人大办公厅"
+RD19_TABLES = "江苏省人大常委会办公厅2019年部门预算公开表.pdf"  # 公开表一…十二
+RD19_NARRATIVE = "江苏省人大常委会2019年度部门预算公开.pdf"  # its 情况说明, a file of its own
+
+
+@pytest.fixture(scope="session")
+def jiangsu_pair(tmp_path_factory):
+    """One department-year published as two files (the tables and the narrative), built once through
+    `cnbudget score` (refresh + scoreboard): (raw folder, warehouse; score.json beside the warehouse)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    raw = tmp_path_factory.mktemp("jiangsu_pair_raw")
+    for n in (RD19_TABLES, RD19_NARRATIVE):
+        shutil.copy(JIANGSU_RD / n, raw / n)
+    wh = tmp_path_factory.mktemp("jiangsu_pair_wh") / "budget.duckdb"
+    res = CliRunner().invoke(app, ["score", "--raw", str(raw), "--warehouse", str(wh), "--quiet"])
+    assert res.exit_code == 0, res.output
+    return raw, wh

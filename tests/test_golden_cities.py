@@ -148,6 +148,40 @@ def _row(g: dict) -> int:
     return GOLDEN.index(g) + 2
 
 
+def _fail_page_not_read(con, doc: str, page: int, what: str, table: str):
+    issues = _rows(con, "SELECT table_type, rule, severity, message FROM core.parse_issues "
+                        "WHERE document_id = ? AND (page = ? OR page IS NULL) ORDER BY page IS NULL, rule",
+                  [doc, page])
+    pytest.fail(f"no {what} read on page {page} ({table}); parse issues:\n  "
+                + _fmt(issues, ("table_type", "rule", "severity", "message")))
+
+
+def _printed_column(g: dict) -> tuple[list[str], str | None]:
+    """The printed header path of a value and its side (a leading 收入/支出), the side taken off the path."""
+    printed = path_segments(g["column_label"])
+    side = printed[0] if printed and printed[0] in ("收入", "支出") else None
+    return (printed[1:] if side else printed), side
+
+
+def _printed_row(g: dict, rows: list[dict], side: str | None) -> list[dict]:
+    """The facts of ``rows`` in the value's printed row: by its code (also split over 类/款/项 cells), a grand
+    total by its side, else by its name; a 三公 total by column and figure alone."""
+    label = unicodedata.normalize("NFKC", g["row_label"].split("/")[-1])
+    code = "".join(re.findall(r"^[\d\s]+", label)[0].split()) if re.match(r"^\s*\d", label) else None
+    name = norm(re.sub(r"^[\d\s]+", "", label))
+    if g["kind_of_value"] == "three_public_total":
+        return rows  # 三公 rows are a year, a unit or nothing: the column and the figure decide
+    if code:
+        return [r for r in rows if (r["subject_code"] or "") == code]
+    if name in GRAND_TOTALS:  # 收入合计 / 收入总计 / 总计 on the 收入 side: one row, named either way
+        printed_side = GRAND_TOTALS[name] or side
+
+        def total_side(r: dict) -> str | None:
+            return GRAND_TOTALS.get(norm(r["subject_name"])) or (norm(r["side"]) if r.get("side") else None)
+        return [r for r in rows if norm(r["subject_name"]) in GRAND_TOTALS and total_side(r) == printed_side]
+    return [r for r in rows if norm(r["subject_name"]) == name]
+
+
 @pytest.mark.parametrize("g", [g for g in GOLDEN if g["kind_of_value"] in AMOUNT_KINDS and _row(g) not in NOT_READ],
                          ids=_id)
 def test_golden_amount(warehouse, g):
@@ -162,34 +196,12 @@ def test_golden_amount(warehouse, g):
     show = ("table_type", "table_title", "subject_code", "subject_name", "side", "measure",
             *( (header_col,) if header_col else ()), "amount_published", "unit_published")
     if not on_page:
-        issues = _rows(con, "SELECT table_type, rule, severity, message FROM core.parse_issues "
-                            "WHERE document_id = ? AND (page = ? OR page IS NULL) ORDER BY page IS NULL, rule",
-                      [doc, page])
-        pytest.fail(f"no amounts read on page {page} ({g['table']}); parse issues:\n  "
-                    + _fmt(issues, ("table_type", "rule", "severity", "message")))
+        _fail_page_not_read(con, doc, page, "amounts", g["table"])
 
     # the side (a leading 收入/支出 in the printed column) and the row
-    printed = path_segments(g["column_label"])
-    side = printed[0] if printed and printed[0] in ("收入", "支出") else None
-    if side:
-        printed = printed[1:]
+    printed, side = _printed_column(g)
     key = path_segments(g["column_key"])
-    label = g["row_label"].split("/")[-1]
-    code = "".join(re.findall(r"^[\d\s]+", unicodedata.normalize("NFKC", label))[0].split()) \
-        if re.match(r"^\s*\d", unicodedata.normalize("NFKC", label)) else None
-    name = norm(re.sub(r"^[\d\s]+", "", unicodedata.normalize("NFKC", label)))
-    if g["kind_of_value"] == "three_public_total":
-        in_row = on_page  # 三公 rows are a year, a unit or nothing: the column and the figure decide
-    elif code:
-        in_row = [r for r in on_page if (r["subject_code"] or "") == code]
-    elif name in GRAND_TOTALS:  # 收入合计 / 收入总计 / 总计 on the 收入 side: one row, named either way
-        printed_side = GRAND_TOTALS[name] or side
-
-        def total_side(r: dict) -> str | None:
-            return GRAND_TOTALS.get(norm(r["subject_name"])) or (norm(r["side"]) if r.get("side") else None)
-        in_row = [r for r in on_page if norm(r["subject_name"]) in GRAND_TOTALS and total_side(r) == printed_side]
-    else:
-        in_row = [r for r in on_page if norm(r["subject_name"]) == name]
+    in_row = _printed_row(g, on_page, side)
     if not in_row:
         pytest.fail(f"row {g['row_label']!r} not found on page {page}; read there:\n  " + _fmt(on_page, show))
 
@@ -232,11 +244,7 @@ def test_golden_performance_target(warehouse, g):
                     [doc, page])
     show = ("project", "level1", "level2", "level3", "description", "target_text", "trusted")
     if not on_page:
-        issues = _rows(con, "SELECT table_type, rule, severity, message FROM core.parse_issues "
-                            "WHERE document_id = ? AND (page = ? OR page IS NULL) ORDER BY page IS NULL, rule",
-                      [doc, page])
-        pytest.fail(f"no performance targets read on page {page} ({g['table']}); parse issues:\n  "
-                    + _fmt(issues, ("table_type", "rule", "severity", "message")))
+        _fail_page_not_read(con, doc, page, "performance targets", g["table"])
     levels = [norm(x) for x in g["row_label"].split("/")]
     if len(levels) == 1:  # a project and its target text (no indicator levels printed)
         project, indicator = levels[0], []
@@ -284,12 +292,10 @@ def test_not_read_is_never_read_wrong(warehouse, g):
         wrong = [r for r in rows if [norm(r["level1"]), norm(r["level2"]), norm(r["level3"] or r["description"])]
                  == levels[-3:] and text(r["target_text"]) != text(g["value"])]
     else:
-        label = unicodedata.normalize("NFKC", g["row_label"].split("/")[-1])
-        code = "".join(re.findall(r"^[\d\s]+", label)[0].split()) if re.match(r"^\s*\d", label) else None
         rows = _rows(con, "SELECT * FROM marts.budget_lines WHERE document_id = ? AND page = ?", [doc, page])
         want = Decimal(g["value"].replace(",", ""))
         key = path_segments(g["column_key"])
-        wrong = [r for r in rows if code and r["subject_code"] == code and r["amount_published"] != want
+        wrong = [r for r in _printed_row(g, rows, _printed_column(g)[1]) if r["amount_published"] != want
                  and same_column(path_segments(r.get("header_path") or r["measure"]), key)]
     assert not wrong, f"not read, yet a trusted figure contradicts the printed {g['value']!r}: {wrong[:3]}"
 

@@ -6,10 +6,8 @@ are *versions*; versions whose order cannot be decided both stay current with a 
 under another name report where the file is now."""
 from __future__ import annotations
 
-import copy
 import csv
 import os
-import random
 import shutil
 from decimal import Decimal as D
 from pathlib import Path
@@ -17,26 +15,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.forge import DEPARTMENTS, budget_blocks, forge_budget, pick_counties
-from pipelines.pdfgen import render_blocks
-from pipelines.plant import plant
+from conftest import RD19_NARRATIVE, RD19_TABLES
+
 from pipelines.refresh import refresh
 from pipelines.registry import BY_TYPE
 
 ROOT = Path(__file__).resolve().parents[1]
-JS = ROOT.parent / "shared" / "real" / "jiangsu" / "江苏省人大办公厅"
-TABLES = "江苏省人大常委会办公厅2019年部门预算公开表.pdf"
-NARRATIVE = "江苏省人大常委会2019年度部门预算公开.pdf"
+TABLES, NARRATIVE = RD19_TABLES, RD19_NARRATIVE
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("pub_raw")
-    for n in (TABLES, NARRATIVE):
-        shutil.copy(JS / n, raw / n)
-    wh = tmp_path_factory.mktemp("pub_wh") / "budget.duckdb"
-    refresh(raw, wh)
-    con = duckdb.connect(str(wh), read_only=True)
+def pair(jiangsu_pair):
+    con = duckdb.connect(str(jiangsu_pair[1]), read_only=True)
     yield con
     con.close()
 
@@ -75,19 +65,6 @@ def test_narrative_map_targets_are_registry_table_types():
     with open(ROOT / "pipelines" / "narrative_map.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert rows and all(r["target_table"] in BY_TYPE for r in rows), [r for r in rows if r["target_table"] not in BY_TYPE]
-
-
-@pytest.fixture(scope="module")
-def versions(tmp_path_factory):
-    rng = random.Random(5)
-    county = pick_counties(rng, 1)[0]
-    fb = forge_budget(rng, county, DEPARTMENTS[0], 2023, "hebei")
-    blocks = budget_blocks(fb)
-    wrong, _ = plant(copy.deepcopy(blocks), "changed_cell", rng)
-    d = tmp_path_factory.mktemp("pub_versions")
-    render_blocks(wrong, d / "v1.pdf")
-    render_blocks(blocks, d / "v2.pdf")
-    return (d / "v1.pdf").read_bytes(), (d / "v2.pdf").read_bytes()
 
 
 def test_equal_dates_keep_both_versions_with_a_finding(tmp_path, versions):

@@ -4,32 +4,11 @@ The first publication carries a planted error (one 项 basic-expenditure cell +1
 the row_components rule finds); the corrected document then replaces it, in place or beside it."""
 from __future__ import annotations
 
-import copy
 import os
-import random
-from decimal import Decimal as D
 
 import duckdb
-import pytest
 
-from pipelines.forge import DEPARTMENTS, budget_blocks, forge_budget, pick_counties
-from pipelines.pdfgen import render_blocks
-from pipelines.plant import plant
 from pipelines.refresh import refresh
-
-
-@pytest.fixture(scope="module")
-def versions(tmp_path_factory):
-    """(erroneous first publication, corrected republication) as PDF bytes, and the forged budget."""
-    rng = random.Random(5)
-    county = pick_counties(rng, 1)[0]
-    fb = forge_budget(rng, county, DEPARTMENTS[0], 2023, "hebei")
-    blocks = budget_blocks(fb)
-    wrong, target = plant(copy.deepcopy(blocks), "changed_cell", rng)
-    d = tmp_path_factory.mktemp("versions")
-    render_blocks(wrong, d / "v1.pdf")
-    render_blocks(blocks, d / "v2.pdf")
-    return (d / "v1.pdf").read_bytes(), (d / "v2.pdf").read_bytes(), fb
 
 
 def _docs(wh):

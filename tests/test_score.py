@@ -3,29 +3,21 @@ before/after comparison that names regressions."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from typer.testing import CliRunner
+
+from conftest import RD19_NARRATIVE, RD19_TABLES
 
 from pipelines import score as sc
-from pipelines.cli import app
 
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "real" / "jiangsu"
-TABLES = "江苏省人大办公厅/江苏省人大常委会办公厅2019年部门预算公开表.pdf"
-NARRATIVE = "江苏省人大办公厅/江苏省人大常委会2019年度部门预算公开.pdf"
+TABLES, NARRATIVE = RD19_TABLES, RD19_NARRATIVE
 
 
 @pytest.fixture(scope="module")
-def scored(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("score_raw")
-    for rel in (TABLES, NARRATIVE):
-        shutil.copy(REAL / rel, raw / Path(rel).name)
-    wh = tmp_path_factory.mktemp("score_wh") / "budget.duckdb"
-    res = CliRunner().invoke(app, ["score", "--raw", str(raw), "--warehouse", str(wh), "--quiet"])
-    assert res.exit_code == 0, res.output
+def scored(jiangsu_pair):
+    _, wh = jiangsu_pair
     return wh, json.loads((wh.parent / "score.json").read_text(encoding="utf-8"))
 
 
