@@ -150,7 +150,7 @@ def _real(rel: str, first_pages: int | None = None):
     else:
         path_read = path
     d = Discovered(path_read, sha256_of(path_read), path_read.stat().st_size, "pdf")
-    blocks, _, _ = read_document(d)
+    blocks, *_ = read_document(d)
     return document_metadata(segment(blocks), Discovered(path, d.sha256, d.size, "pdf"))
 
 
@@ -274,7 +274,7 @@ def test_department_region_year_of_every_real_document(tmp_path):
         p = tmp_path / f"{sha}.pdf"
         dst.save(str(p))
         d = Discovered(p, sha * 4, p.stat().st_size, "pdf")
-        blocks, _, _ = read_document(d)
+        blocks, *_ = read_document(d)
         meta, _ = document_metadata(segment(blocks), Discovered(REAL / r["path"], d.sha256, d.size, "pdf"))
         got = (meta["department"], meta["region_code"], meta["fiscal_year"])
         want = (canonical_department(r["department"]), r["region_code"], int(r["fiscal_year"]) if r["fiscal_year"] else None)

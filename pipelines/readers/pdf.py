@@ -78,6 +78,7 @@ class PdfReadResult:
     blocks: list[Block]
     pages: list[PageInfo]
     warnings: list[str] = field(default_factory=list)
+    info: dict[str, str] = field(default_factory=dict)  # the document information (Title, Keywords, Subject …)
 
     @property
     def needs_ocr(self) -> list[int]:
@@ -369,6 +370,10 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
     vector engine misses)."""
     path = Path(path)
     doc = _open(path, password)
+    try:
+        doc_info = {k: str(v) for k, v in doc.get_metadata_dict().items() if v}
+    except pdfium.PdfiumError:
+        doc_info = {}
     warns: list[str] = []
     pages: list[PageInfo] = []
     page_lines: dict[int, list[_Line]] = {}
@@ -475,7 +480,7 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
                 )
         if run:
             flush()
-    return PdfReadResult(blocks, pages, warns)
+    return PdfReadResult(blocks, pages, warns, doc_info)
 
 
 def read_blocks(path: Path, *, password: str | None = None) -> list[Block]:
