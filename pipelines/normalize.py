@@ -1361,7 +1361,7 @@ def normalize(seg: Segmented) -> Parsed:
         if t.ttype is None:
             status = "unclassified"
             _issue(out, t, "table_unclassified", "warn", f"table titled {t.title!r} is not in the registry")
-        elif getattr(t, "printed_empty", False):
+        elif t.printed_empty:
             # header words and a blank 合计 line, not a digit: empty without saying so (nothing to read)
             status = "printed_empty"
             _issue(out, t, "printed_empty", "warn", f"{t.title}: printed with its header and no figures, "
