@@ -27,7 +27,7 @@ import pandas as pd
 
 from .config import EXPECTATIONS_DIR, SQL_DIR
 from .narrative import narrative_map
-from .registry import MANDATORY_BUDGET_TABLES, MANDATORY_FINAL_TABLES, REGISTRY
+from .registry import MANDATORY_BUDGET_TABLES, MANDATORY_FINAL_TABLES, REGISTRY, vocab_rows
 from .sqlfiles import run_sql_file, sql_text
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,14 @@ class Rule:
     description_en: str
     description_zh: str
     expectation: dict
+    kind: str = "source"  # 'parse_doubt': we may have misread | 'source': the publisher's figures disagree
+
+
+# The two kinds of finding. A parse doubt (the reader may have misread a table) keeps that table's lines out of
+# the default views; a source finding (the document's own figures disagree) keeps the published lines in,
+# flagged with the finding's id. A rule's kind is its expectation's meta "kind", else 'parse_doubt' for the
+# parse family and 'source' for every other.
+PARSE_DOUBT_FAMILIES = {"parse"}
 
 
 def load_rules(exp_dir: Path = EXPECTATIONS_DIR) -> dict[str, Rule]:
@@ -54,8 +62,9 @@ def load_rules(exp_dir: Path = EXPECTATIONS_DIR) -> dict[str, Rule]:
         suite = json.loads(f.read_text(encoding="utf-8"))
         for e in suite["expectations"]:
             m = e["meta"]
+            kind = m.get("kind") or ("parse_doubt" if m["family"] in PARSE_DOUBT_FAMILIES else "source")
             rules[m["rule"]] = Rule(m["rule"], m["family"], m["severity"], m["gates"], m["sql"],
-                                    m["description_en"], m["description_zh"], e)
+                                    m["description_en"], m["description_zh"], e, kind)
     return rules
 
 
@@ -78,14 +87,24 @@ def register_references(con: duckdb.DuckDBPyConnection):
               if r["fiscal_year"] and not r["fiscal_year"].startswith("#")]
     if xs:
         con.executemany("INSERT INTO core.ref_subject_crosswalk VALUES (?, ?, ?, ?)", xs)
+    con.execute("CREATE OR REPLACE TABLE core.ref_text_pattern (rule VARCHAR, phase VARCHAR, roles VARCHAR, "
+                "regex VARCHAR, allowed VARCHAR)")
+    pats = [(r["rule"].strip(), r["phase"].strip(), r["roles"].strip(), r["regex"], r["allowed"].strip())
+            for r in vocab_rows("text_checks.csv")]
+    for p in pats:
+        re.compile(p[3])
+    con.executemany("INSERT INTO core.ref_text_pattern VALUES (?, ?, ?, ?, ?)", pats)
     con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
                 "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR)")
-    figs = con.execute("SELECT document_id, seq, label, unit FROM core.fact_narrative_figure").fetchall()
+    figs = con.execute("SELECT document_id, seq, label, unit, sentence FROM core.fact_narrative_figure").fetchall()
     out = []
-    for doc, seq, label, unit in figs:
+    for doc, seq, label, unit, sentence in figs:
         for r in narrative_map():
             # a percentage only ever names a percentage column, an amount only an amount
             if ("%" in r["target_measure"]) != (unit == "%"):
+                continue
+            # a sentence pattern narrows a label to the sentences about the whole (not an item's 完成预算的X%)
+            if r.get("sentence_pattern") and not re.search(r["sentence_pattern"], sentence or ""):
                 continue
             if re.fullmatch(r["label_pattern"], label or ""):
                 out.append((doc, seq, r["target_table"], r["target_subject"].replace("{label}", label),
@@ -113,6 +132,11 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule]) ->
     df["check_id"] = [f"c{i}" for i in range(len(df))]
     df["family"] = df["rule"].map(lambda r: rules[r].family)
     df["severity"] = df["rule"].map(lambda r: rules[r].severity)
+    df["kind"] = df["rule"].map(lambda r: rules[r].kind)
+    # An instance the rule could not evaluate (a value it needs is missing: a blank cell, an unmapped sentence)
+    # is 'not evaluated' — counted, never 'passed', never a finding.
+    arithmetic = df["rule"].map(lambda r: rules[r].expectation["kwargs"].get("column") == "excess")
+    df["not_evaluated"] = (arithmetic & (df["expected"].isna() | df["actual"].isna())) | (~arithmetic & df["passed"].isna())
     return df
 
 
@@ -174,28 +198,45 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     rules = load_rules()
     df = compute_instances(con, rules)
     failed, per_rule, docs = validate_with_gx(df, rules, gx_root)
-    f = df[df["check_id"].isin(failed)].copy()
+    f = df[df["check_id"].isin(failed) & ~df["not_evaluated"]].copy()
     f["run_id"] = run_id
+    f["finding_id"] = [finding_id(r) for r in f.to_dict("records")]
     f["checked_at"] = now
     f["message"] = [m if isinstance(m, str) and m else _message(r) for m, r in zip(f["message"], f.to_dict("records"))]
     f = f[["run_id", "checked_at", "document_id", "table_seq", "rule", "family", "severity", "table_type", "subject", "measure",
-           "expected", "actual", "difference", "tolerance", "page", "line", "cells", "message"]]
+           "expected", "actual", "difference", "tolerance", "page", "line", "cells", "message", "finding_id", "kind"]]
     con.register("findings_df", f)
     con.execute(sql_text("insert_findings.sql", "checks_io"))
     con.unregister("findings_df")
-    rr = [(run_id, r.rule, r.family, r.severity, r.gates, per_rule.get(r.rule, {}).get("evaluated", 0),
-           per_rule.get(r.rule, {}).get("failed", 0), per_rule.get(r.rule, {}).get("success", True),
-           r.description_en, r.description_zh) for r in rules.values()]
-    con.executemany("INSERT INTO dq.rule_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rr)
-    per_doc = (df.assign(failed=df["check_id"].isin(failed).astype(int), run_id=run_id)
+    is_failed = df["check_id"].isin(failed) & ~df["not_evaluated"]
+    counts = (df.assign(failed=is_failed.astype(int), ne=df["not_evaluated"].astype(int))
+              .groupby("rule").agg(n=("check_id", "size"), failed=("failed", "sum"), ne=("ne", "sum")))
+    rr = []
+    for r in rules.values():
+        n, nf, ne = (int(x) for x in counts.loc[r.rule]) if r.rule in counts.index else (0, 0, 0)
+        rr.append((run_id, r.rule, r.family, r.severity, r.gates, n - ne, nf, per_rule.get(r.rule, {}).get("success", True)
+                   and nf == 0, r.description_en, r.description_zh, ne, r.kind))
+    con.executemany("INSERT INTO dq.rule_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rr)
+    per_doc = (df.assign(failed=is_failed.astype(int), ne=df["not_evaluated"].astype(int), run_id=run_id)
                .groupby(["run_id", "document_id", "rule", "family", "severity"], dropna=False)
-               .agg(evaluated=("check_id", "size"), failed=("failed", "sum")).reset_index())
+               .agg(n=("check_id", "size"), failed=("failed", "sum"), not_evaluated=("ne", "sum")).reset_index())
+    per_doc["evaluated"] = per_doc["n"] - per_doc["not_evaluated"]
     con.register("per_doc_df", per_doc)
     con.execute(sql_text("insert_document_rule_results.sql", "checks_io"))
     con.unregister("per_doc_df")
     return {"run_id": run_id, "instances": len(df), "findings": len(f),
             "by_severity": f["severity"].value_counts().to_dict(), "data_docs": docs,
             "gx_success": all(v["success"] for v in per_rule.values())}
+
+
+def finding_id(r: dict) -> str:
+    """A finding's id: the same discrepancy gets the same id in every build (rule, document, table, subject,
+    measure, the cells it points at), so a line's flags and the findings history can be followed across runs."""
+    import hashlib
+
+    key = "\x1f".join("" if v is None or (isinstance(v, float) and v != v) else str(v) for v in (
+        r["rule"], r["document_id"], r["table_seq"], r["subject"], r["measure"], r["page"], r["line"], r["cells"]))
+    return "F" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:11]
 
 
 def _message(r: dict) -> str:

@@ -158,6 +158,8 @@ SCHEMAS: dict[str, dict] = {
     "projects": {"total_wan": MONEY, "appropriation_wan": MONEY, "carryover_wan": MONEY, "other_wan": MONEY},
     "targets": {"target_value": pl.Decimal(24, 6)},
     "narrative": {"value": MONEY},
+    "claims": {"x": pl.Decimal(24, 6), "y": pl.Decimal(24, 6), "stated": pl.Decimal(24, 6),
+               "x_half": pl.Decimal(24, 8), "y_half": pl.Decimal(24, 8)},
 }
 
 
@@ -252,7 +254,8 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
         doc.update({"pages": pages, "n_tables": len(parsed.tables), "unit": ",".join(sorted(units)) or "万元",
                     "status": "loaded", "seconds": round(time.perf_counter() - t0, 3),
                     "synthetic": synthetic_mark(info)})
-        for name in ("tables", "cells", "budget", "projects", "targets", "narrative", "issues"):
+        for name in ("tables", "cells", "budget", "projects", "targets", "narrative", "claims", "text_lines", "toc",
+                     "issues"):
             df = _frame(name, getattr(parsed, name), d.document_id)
             if df.height:
                 df.write_parquet(tmp / f"{name}.parquet")

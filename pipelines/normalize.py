@@ -30,6 +30,9 @@ class Parsed:
     projects: list[dict] = field(default_factory=list)
     targets: list[dict] = field(default_factory=list)
     narrative: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    text_lines: list[dict] = field(default_factory=list)
+    toc: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
 
 
@@ -1135,6 +1138,10 @@ _UNIT_BLOCK = {
 }
 
 
+_FUNDING_MEASURE = {"total": "年度资金总额", "appropriation": "当年财政拨款", "carryover": "上年结转",
+                    "other": "其他资金"}
+
+
 def _unit_name(rows: list[list[str]]) -> str | None:
     for row in rows:
         if row and key(row[0]).startswith("部门(单位)名称"):
@@ -1177,6 +1184,13 @@ def _perf_table(out: Parsed, t: Table, project_title: str | None, scope: str):
                         "carryover" if "结转" in lbl else "other" if "其他" in lbl else None)
                 if slot:
                     funding[slot] = (val, text, src)
+                    if val is not None:  # the project's funding is a published amount too (budget_lines)
+                        out.budget.append({
+                            "table_seq": t.seq, "table_type": t.type, "classification": "project_funding",
+                            "subject_code": None, "subject_name": None, "subject_level": "project", "side": None,
+                            "parent_item": None, "measure": _FUNDING_MEASURE[slot], "amount": val,
+                            "amount_text": text, "decimals": decimals(val), "unit": "万元", "row_idx": i,
+                            "col_idx": col, "_project_slot": True, **_prov(src)})
             continue
         if k0.startswith("预算情况"):
             in_budget = True
@@ -1201,6 +1215,9 @@ def _perf_table(out: Parsed, t: Table, project_title: str | None, scope: str):
     hdr = header[1] if header else None
     if scope == "project" and project is None:
         project = unit_name
+    for r in out.budget:  # the project's name is known only once its header rows are read
+        if r.pop("_project_slot", False):
+            r["subject_name"] = project if scope == "project" else unit_name
     if scope == "project":
         rec = {"table_seq": t.seq, "project": project, "department": dept, "implementing_unit": impl}
         for slot in ("total", "appropriation", "carryover", "other"):
@@ -1397,7 +1414,9 @@ def normalize(seg: Segmented) -> Parsed:
     for r in out.budget:  # facts of fixed-measure tables: the measure is canonical
         r.setdefault("canonical_measure", r["measure"])
         r.setdefault("header_path", None)
-    from .narrative import narrative_figures
+    from .narrative import narrative_read, text_lines, toc_entries
 
-    out.narrative = narrative_figures(seg.narrative)
+    out.narrative, out.claims = narrative_read(seg.narrative)
+    out.text_lines = text_lines(seg)
+    out.toc = toc_entries(seg.narrative)
     return out

@@ -24,7 +24,7 @@ from .config import EXPECTATIONS_DIR, SQL_DIR, gx_dir
 from .limits import fault
 from .sqlfiles import run_sql_file, sql_text
 
-STAGED = ("tables", "cells", "budget", "projects", "targets", "narrative", "issues")
+STAGED = ("tables", "cells", "budget", "projects", "targets", "narrative", "claims", "text_lines", "toc", "issues")
 
 
 class RefreshBusy(RuntimeError):

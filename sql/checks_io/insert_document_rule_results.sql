@@ -1,4 +1,6 @@
--- Per-document check counts of this run (frame per_doc_df registered by pipelines/checks.py).
-INSERT INTO dq.document_rule_results
-SELECT run_id, document_id, rule, family, severity, CAST(evaluated AS INTEGER), CAST(failed AS INTEGER)
+-- Per-document check counts of this run (frame per_doc_df registered by pipelines/checks.py): evaluated
+-- (both values present), failed, and not_evaluated (a value the rule needs is missing — never counted as passed).
+INSERT INTO dq.document_rule_results BY NAME
+SELECT run_id, document_id, rule, family, severity, CAST(evaluated AS INTEGER) AS evaluated,
+       CAST(failed AS INTEGER) AS failed, CAST(not_evaluated AS INTEGER) AS not_evaluated
 FROM per_doc_df;

@@ -4,6 +4,6 @@ SELECT run_id, checked_at, document_id, CAST(table_seq AS INTEGER) AS table_seq,
        CAST(measure AS VARCHAR) AS measure, CAST(expected AS DECIMAL(24, 6)) AS expected,
        CAST(actual AS DECIMAL(24, 6)) AS actual, CAST(difference AS DECIMAL(24, 6)) AS difference,
        CAST(tolerance AS DECIMAL(24, 6)) AS tolerance, CAST(page AS INTEGER) AS page, CAST(line AS INTEGER) AS line,
-       CAST(cells AS VARCHAR) AS cells, message
+       CAST(cells AS VARCHAR) AS cells, message, finding_id, kind
 FROM findings_df;
-INSERT INTO dq.findings_history SELECT * FROM dq.findings;
+INSERT INTO dq.findings_history BY NAME SELECT * FROM dq.findings;

@@ -110,6 +110,24 @@ CREATE TABLE core.fact_narrative_figure (
     sentence VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
 );
 
+-- Claims the narrative makes about its own figures (pipelines/narrative.py): kind rate | comparison | change | share;
+-- x, y the two amounts (万元) and x_half, y_half their rounding; stated the published percentage; word_sign the
+-- direction the words give (1 more/up, -1 less/down, 0 equal), stated_sign that of a change's percentage word.
+CREATE TABLE core.fact_narrative_claim (
+    document_id VARCHAR NOT NULL, seq INTEGER, kind VARCHAR, x DECIMAL(24, 6), y DECIMAL(24, 6), stated DECIMAL(24, 6),
+    stated_decimals INTEGER, x_half DECIMAL(24, 8), y_half DECIMAL(24, 8), word VARCHAR, word_sign INTEGER,
+    stated_sign INTEGER, sentence VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR, figure_seq INTEGER
+);
+-- Every text line outside the tables (cover, table of contents, headings, narrative), as read.
+CREATE TABLE core.fact_text_line (
+    document_id VARCHAR NOT NULL, seq INTEGER, text VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR,
+    role VARCHAR  -- 'toc' (a table-of-contents page), 'title' (a table's title), else 'text'
+);
+-- Table-of-contents entries that name a table, with the table type the title classifies as (NULL: unknown title).
+CREATE TABLE core.fact_toc_entry (
+    document_id VARCHAR NOT NULL, seq INTEGER, title VARCHAR, table_type VARCHAR, page INTEGER, line INTEGER,
+    src_ref VARCHAR
+);
 CREATE TABLE core.parse_issues (
     document_id VARCHAR NOT NULL, table_seq INTEGER, table_type VARCHAR, rule VARCHAR, severity VARCHAR,
     message VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR

@@ -1,6 +1,9 @@
--- Every published amount, long form, of the current version of each document. budget_lines_all includes
--- documents whose dq_status is 'fail'; budget_lines (the default) keeps those documents out: one table that
--- does not add up puts the document's other tables in doubt too (they are the same figures, cut differently).
+-- Every published amount, long form, of the current version of each document (project funding of the
+-- 项目支出绩效目标表 included: table_type perf_project, classification project_funding).
+-- budget_lines (the default) shows what was published with its warnings: it keeps out only the tables the reader
+-- may have misread (parse_doubt: a parse doubt of severity 'error', marts.untrusted_tables); a line the
+-- publisher's own figures contradict stays in with finding_ids (the dq.findings / marts.dq_findings ids that
+-- point at its cell) and the document keeps its dq_status. budget_lines_all includes the doubtful tables too.
 -- canonical_measure is NULL for a column whose published header (kept in measure and header_path) the
 -- vocabulary does not know yet; reconciliation uses canonical measures only.
 -- synthetic: the line comes from a forged test document (never published); analysts filter on it.
@@ -14,10 +17,16 @@ SELECT f.document_id, d.version, d.versions, d.is_current, d.superseded_by, d.re
        f.subject_level, f.side, f.parent_item, f.measure, f.canonical_measure, f.header_path, f.amount_wan,
        f.amount AS amount_published,
        r.subject_code_resolved, r.code_source,  -- the code the row stands for: printed | dictionary | context
-       f.unit AS unit_published, f.amount_text, f.page, f.line, f.row_idx, f.col_idx, f.src_ref
+       f.unit AS unit_published, f.amount_text, f.page, f.line, f.row_idx, f.col_idx, f.src_ref,
+       coalesce(lf.finding_ids, []::VARCHAR[]) AS finding_ids, u.table_seq IS NOT NULL AS parse_doubt
 FROM core.fact_budget_amount f
-JOIN marts.documents d USING (document_id)
-LEFT JOIN core.dim_table t USING (document_id, table_seq)
+JOIN marts.documents d ON d.document_id = f.document_id
+LEFT JOIN (SELECT document_id, table_seq, row_idx, col_idx, list(DISTINCT finding_id ORDER BY finding_id) AS finding_ids
+           FROM marts.line_findings GROUP BY ALL) lf
+       ON lf.document_id = f.document_id AND lf.table_seq = f.table_seq AND lf.row_idx = f.row_idx
+      AND lf.col_idx = f.col_idx
+LEFT JOIN marts.untrusted_tables u ON u.document_id = f.document_id AND u.table_seq = f.table_seq
+LEFT JOIN core.dim_table t ON t.document_id = f.document_id AND t.table_seq = f.table_seq
 LEFT JOIN core.subject_resolution r  -- pipelines/subjects.py: subject_code stays as printed
        ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
       AND r.subject_code IS NOT DISTINCT FROM f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name;
@@ -26,4 +35,4 @@ CREATE OR REPLACE VIEW marts.budget_lines_all AS
 SELECT * EXCLUDE (version, versions, is_current, superseded_by) FROM marts.budget_lines_history WHERE is_current;
 
 CREATE OR REPLACE VIEW marts.budget_lines AS
-SELECT * FROM marts.budget_lines_all WHERE dq_status <> 'fail';
+SELECT * EXCLUDE (parse_doubt) FROM marts.budget_lines_all WHERE NOT parse_doubt;

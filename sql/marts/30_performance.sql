@@ -1,13 +1,7 @@
--- Performance targets and project funding. The default views keep out the tables that cannot be trusted:
--- a table with a gating (severity 'error') finding of its own, or any table of a document with a gating
--- finding that is not tied to one table (cross-table, unreadable document). The _all views keep everything
--- of the current document versions.
-CREATE OR REPLACE VIEW marts.untrusted_tables AS
-SELECT DISTINCT t.document_id, t.table_seq
-FROM core.dim_table t
-JOIN dq.findings f ON f.document_id = t.document_id AND f.severity = 'error'
-                  AND (f.table_seq = t.table_seq OR f.table_seq IS NULL);
-
+-- Performance targets and project funding. The default views keep out the tables the reader may have misread
+-- (marts.untrusted_tables: a parse doubt of severity 'error' on the table, or one not tied to a table); a
+-- source finding (the document's own figures disagree) keeps its tables in. The _all views keep everything of
+-- the current document versions, with `trusted`.
 CREATE OR REPLACE VIEW marts.performance_targets_all AS
 SELECT p.document_id, d.region_code, d.county, d.department, d.fiscal_year, d.dq_status, d.synthetic, p.table_seq, p.scope,
        p.project, p.level1, p.level2, p.level3, p.description, p.target_text, p.comparator, p.target_value,

@@ -1,0 +1,46 @@
+-- Text rules (vocab/text_checks.csv, registered as core.ref_text_pattern) on the lines outside the tables:
+--  text_year         a year in a heading, title or 截至…日 sentence fits the document's fiscal year
+--                    (截至2023年12月31日 in a 2024 决算 is last year's text left in)
+--  text_placeholder  no template placeholder ("XX局") is left in the published text (one instance a document)
+--  toc_table_missing every table the table of contents lists is in the document (its title classified by
+--                    vocab/table_titles.csv; an entry whose title is unknown is not evaluated)
+WITH l AS (
+    SELECT l.*, d.fiscal_year, d.phase FROM core.fact_text_line l JOIN core.dim_document d USING (document_id)
+),
+years AS (
+    SELECT l.document_id, l.page, l.line, l.src_ref, l.text, l.fiscal_year, p.allowed,
+           unnest(regexp_extract_all(l.text, p.regex, 1)) AS y
+    FROM l JOIN core.ref_text_pattern p
+      ON p.rule = 'text_year' AND (p.phase = 'any' OR p.phase = l.phase)
+     AND (coalesce(p.roles, '') = '' OR list_contains(string_split(p.roles, '|'), l.role))
+    WHERE l.fiscal_year IS NOT NULL AND regexp_matches(l.text, p.regex)
+),
+ph AS (
+    SELECT l.document_id, count(*) AS n, min(l.page) AS page, min(l.line) AS line,
+           string_agg(DISTINCT l.src_ref, ' ') AS cells, any_value(l.text) AS text
+    FROM l JOIN core.ref_text_pattern p ON p.rule = 'text_placeholder' AND regexp_matches(l.text, p.regex)
+    GROUP BY l.document_id
+)
+SELECT 'text_year' AS rule, document_id, NULL::INTEGER AS table_seq, NULL AS table_type, left(text, 60) AS subject,
+       NULL AS measure, NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual,
+       NULL::DECIMAL(24, 6) AS tolerance, page, line, src_ref AS cells,
+       list_contains(string_split(allowed, '|'), CAST(CAST(y AS INTEGER) - fiscal_year AS VARCHAR)) AS passed,
+       'year ' || y || ' in "' || left(text, 80) || '" of a document of fiscal year ' || fiscal_year AS message
+FROM years
+UNION ALL
+SELECT 'text_placeholder', d.document_id, NULL, NULL, left(ph.text, 60), NULL, NULL, NULL, NULL, ph.page, ph.line,
+       ph.cells, ph.document_id IS NULL,
+       CASE WHEN ph.document_id IS NOT NULL THEN ph.n || ' line(s) with a template placeholder, e.g. "'
+            || left(ph.text, 80) || '"' END
+FROM core.dim_document d LEFT JOIN ph USING (document_id)
+WHERE d.document_kind IN ('budget', 'unit_budget', 'final_accounts', 'narrative_only', 'performance_targets_only')
+UNION ALL
+SELECT 'toc_table_missing', e.document_id, NULL, e.table_type, e.title, NULL, NULL, NULL, NULL, e.page, e.line,
+       e.src_ref,
+       CASE WHEN e.table_type IS NULL THEN NULL
+            ELSE EXISTS (SELECT 1 FROM core.dim_table t
+                         WHERE t.table_type = e.table_type
+                           AND t.document_id IN (e.document_id, coalesce(s.table_document_id, e.document_id))) END,
+       CASE WHEN e.table_type IS NULL THEN 'not evaluated: the title "' || e.title || '" is not in the vocabulary'
+            ELSE 'the table of contents lists "' || e.title || '" but the document has no such table' END
+FROM core.fact_toc_entry e LEFT JOIN core.publication_table_source s ON s.document_id = e.document_id
