@@ -54,6 +54,7 @@ class Rule:
 # flagged with the finding's id. A rule's kind is its expectation's meta "kind", else 'parse_doubt' for the
 # parse family and 'source' for every other.
 PARSE_DOUBT_FAMILIES = {"parse"}
+ROUNDING_NOTE = 0.01
 
 
 def load_rules(exp_dir: Path = EXPECTATIONS_DIR) -> dict[str, Rule]:
@@ -94,12 +95,15 @@ def register_references(con: duckdb.DuckDBPyConnection):
     for p in pats:
         re.compile(p[3])
     con.executemany("INSERT INTO core.ref_text_pattern VALUES (?, ?, ?, ?, ?)", pats)
+    # every map row a figure's label matches, in the map's order (priority): the check compares the figure with
+    # the first target that has a printed value ("公务接待费2.00万元" is the "三公" table's where the document has
+    # one, the economic item's elsewhere)
     con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
-                "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR)")
+                "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR, priority INTEGER)")
     figs = con.execute("SELECT document_id, seq, label, unit, sentence FROM core.fact_narrative_figure").fetchall()
     out = []
     for doc, seq, label, unit, sentence in figs:
-        for r in narrative_map():
+        for priority, r in enumerate(narrative_map()):
             # a percentage only ever names a percentage column, an amount only an amount
             if ("%" in r["target_measure"]) != (unit == "%"):
                 continue
@@ -107,11 +111,11 @@ def register_references(con: duckdb.DuckDBPyConnection):
             if r.get("sentence_pattern") and not re.search(r["sentence_pattern"], sentence or ""):
                 continue
             if re.fullmatch(r["label_pattern"], label or ""):
-                out.append((doc, seq, r["target_table"], r["target_subject"].replace("{label}", label),
-                            r["target_measure"]))
-                break
+                item = re.sub(r"^\d+\.", "", label)
+                out.append((doc, seq, r["target_table"], r["target_subject"].replace("{label}", item),
+                            r["target_measure"].replace("{label}", item), priority))
     if out:
-        con.executemany("INSERT INTO core.ref_narrative_target VALUES (?, ?, ?, ?, ?)", out)
+        con.executemany("INSERT INTO core.ref_narrative_target VALUES (?, ?, ?, ?, ?, ?)", out)
 
 
 def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule]) -> pd.DataFrame:
@@ -201,6 +205,15 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     f = df[df["check_id"].isin(failed) & ~df["not_evaluated"]].copy()
     f["run_id"] = run_id
     f["finding_id"] = [finding_id(r) for r in f.to_dict("records")]
+    # A narrative figure off by no more than 0.01 beyond its published precision (a percentage point, or 0.01 万元)
+    # is a rounding difference of the publisher's: recorded as a note, not a warning (GovBudgetChecker's practice).
+    diff = pd.to_numeric(f["difference"], errors="coerce").abs()
+    tol = pd.to_numeric(f["tolerance"], errors="coerce")
+    note = (f["family"] == "narrative") & diff.notna() & (diff <= tol + ROUNDING_NOTE + 1e-9)
+    f.loc[note, "severity"] = "note"
+    f.loc[note, "message"] = [f"rounding difference (within {ROUNDING_NOTE} beyond the published precision): "
+                              + (m if isinstance(m, str) and m else _message(r))
+                              for m, r in zip(f.loc[note, "message"], f[note].to_dict("records"))]
     f["checked_at"] = now
     f["message"] = [m if isinstance(m, str) and m else _message(r) for m, r in zip(f["message"], f.to_dict("records"))]
     f = f[["run_id", "checked_at", "document_id", "table_seq", "rule", "family", "severity", "table_type", "subject", "measure",

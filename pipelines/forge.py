@@ -149,7 +149,10 @@ def _R(*cells):
     return Block("row", [str(c) for c in cells])
 
 
-def budget_blocks(b: ForgedBudget) -> list[Block]:
+def budget_blocks(b: ForgedBudget, full_narrative: bool = False) -> list[Block]:
+    """The document's blocks. ``full_narrative`` adds what the text rules read: a table of contents, the
+    fixed-asset date, a share enumeration, a change on the year before, and last year's execution (rate and
+    comparison) — all consistent with the tables (pipelines/plant.py breaks one at a time)."""
     fam = b.family
     unit = "元" if fam == "jiangsu" else "万元"
     f = lambda d: _fmt(d, unit, fam)  # noqa: E731
@@ -261,7 +264,30 @@ def budget_blocks(b: ForgedBudget) -> list[Block]:
     out += [_T(f"{b.department}{b.year}年部门预算信息公开情况说明"),
             _T(f"部门全年预算数{_r2(total)}万元，其中人员经费{_r2(pers)}万元，公用经费{_r2(pub)}万元，"
                f"项目支出{_r2(proj)}万元。")]
+    if full_narrative:
+        out = [_T("目录"), *[_T(f"{CN_NUM[i]}、{t}") for i, t in enumerate(titles)]] + out + _full_narrative(b, total, basic, proj)
     return out
+
+
+def _pct2(part: Decimal, whole: Decimal) -> str:
+    return str((part / whole * 100).quantize(Q, rounding=ROUND_HALF_UP))
+
+
+def _full_narrative(b: ForgedBudget, total: Decimal, basic: Decimal, proj: Decimal) -> list[Block]:
+    """Sentences whose figures the text checks against each other (deterministic from the budget's figures)."""
+    t, bs, pj = (x.quantize(Q, rounding=ROUND_HALF_UP) for x in (total, basic, proj))
+    growth = (t * Decimal("0.0731")).quantize(Q, rounding=ROUND_HALF_UP)   # on the year before
+    planned = (bs * Decimal("0.9")).quantize(Q, rounding=ROUND_HALF_UP)    # last year's 年初预算 and 决算
+    spent = (bs * Decimal("0.97")).quantize(Q, rounding=ROUND_HALF_UP)
+    assets = (t * Decimal("0.0625")).quantize(Q, rounding=ROUND_HALF_UP)
+    return [
+        _T(f"一、收支预算总体情况：本年支出预算合计{t}万元，其中：基本支出{bs}万元，占{_pct2(bs, t)}%；"
+           f"项目支出{pj}万元，占{_pct2(pj, t)}%。"),
+        _T(f"二、与上年相比：本年支出预算合计{t}万元，比上年增加{growth}万元，增长{_pct2(growth, t - growth)}%。"),
+        _T(f"三、上年预算执行情况：{b.year - 1}年基本支出年初预算{planned}万元，支出决算{spent}万元，"
+           f"完成年初预算的{_pct2(spent, planned)}%，决算数大于年初预算数的主要原因是人员调增。"),
+        _T(f"四、国有资产占用情况：截至{b.year - 1}年12月31日，本部门固定资产总额{assets}万元。"),
+    ]
 
 
 def _r2(d: Decimal) -> str:

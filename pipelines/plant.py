@@ -27,6 +27,16 @@ PLANTS = {
     "swapped_code": ("a 项 code replaced by one whose 款 is absent", "dim_parent_present"),
     "summary_unbalanced": ("支出总计 in 部门预算收支总表 +1.00", "summary_balance"),
     "cross_table": ("一般公共预算财政拨款 of the first 类 in 财政拨款收支总表 +1.00", "cross_fiscal_gpb_lei"),
+    # the text rules (issue 14): the narrative's words against its own numbers, the year, the template, the TOC
+    "wrong_year": ("截至<last year>年12月31日 in the 情况说明 becomes three years earlier", "text_year"),
+    "placeholder_name": ("the 情况说明's heading names the department \"XX局\" (template placeholder)", "text_placeholder"),
+    "contradicting_comparison": ("决算数大于年初预算数 becomes 决算数小于年初预算数", "narrative_direction"),
+    "wrong_share": ("基本支出 … 占p% +1.00 percentage points", "narrative_share"),
+    "wrong_rate": ("完成年初预算的Z% +2.00 percentage points", "narrative_rate"),
+    "wrong_change": ("比上年增加D万元，增长p% +1.00 percentage points", "narrative_change"),
+    "toc_without_table": ("the table of contents lists 部门预算政府采购预算表, which the document lacks", "toc_table_missing"),
+    "unit_slip": ("人员经费X万元 in the 情况说明 written as X元", "narrative_unit"),
+    "code_wrong_name": ("a 项 code in 部门预算支出总表 printed with another subject's name", "dim_name_matches_dictionary"),
 }
 
 
@@ -104,6 +114,30 @@ def plant(blocks: list[Block], kind: str, rng: random.Random) -> tuple[list[Bloc
             if b[k].kind == "row" and b[k].cells[0] == "1":
                 b[k].cells[5] = _bump(b[k].cells[5], Decimal("1.00"))
                 return b, f"部门预算财政拨款收支总表 {b[k].cells[3]} 一般公共预算财政拨款"
+    text_edits = {
+        "wrong_year": (r"截至(\d{4})年12月31日", lambda m: f"截至{int(m.group(1)) - 3}年12月31日"),
+        "placeholder_name": (r"^.+?(\d{4}年部门预算信息公开情况说明)$", lambda m: f"XX局{m.group(1)}"),
+        "contradicting_comparison": (r"决算数大于年初预算数", lambda m: "决算数小于年初预算数"),
+        "wrong_share": (r"(基本支出[\d.]+万元，占)([\d.]+)%", lambda m: f"{m.group(1)}{_bump(m.group(2), Decimal('1.00'))}%"),
+        "wrong_rate": (r"(完成年初预算的)([\d.]+)%", lambda m: f"{m.group(1)}{_bump(m.group(2), Decimal('2.00'))}%"),
+        "wrong_change": (r"(增长)([\d.]+)%", lambda m: f"{m.group(1)}{_bump(m.group(2), Decimal('1.00'))}%"),
+        "unit_slip": (r"人员经费([\d.]+)万元", lambda m: f"人员经费{m.group(1)}元"),
+    }
+    if kind in text_edits:
+        rx, fn = text_edits[kind]
+        for blk in b:
+            if blk.kind == "text" and re.search(rx, blk.cells[0]):
+                blk.cells[0] = re.sub(rx, fn, blk.cells[0], count=1)
+                return b, f"情况说明: {blk.cells[0][:40]}"
+    if kind == "toc_without_table":
+        k = max(i for i, blk in enumerate(b) if blk.kind == "text" and re.match(r"^[一二三四五六七八九十]+、部门预算", blk.cells[0]))
+        b.insert(k + 1, Block("text", ["九、部门预算政府采购预算表"]))
+        return b, "目录 九、部门预算政府采购预算表"
+    if kind == "code_wrong_name":
+        k = rng.choice([k for k in _rows_with_code(b, t["部门预算支出总表"], 7) if b[k].cells[2] != "一般行政管理事务"])
+        old = b[k].cells[2]
+        b[k].cells[2] = "一般行政管理事务"
+        return b, f"部门预算支出总表 {b[k].cells[1]} {old} -> 一般行政管理事务"
     raise ValueError(f"cannot plant {kind}")
 
 
@@ -118,7 +152,7 @@ def plant_corpus(out: Path, seed: int = 11, clean: int = 2) -> list[dict]:
     plan = []
     for n, county in enumerate(counties):
         fb = forge_budget(rng, county, DEPARTMENTS[0], 2022, "hebei")
-        blocks = budget_blocks(fb)
+        blocks = budget_blocks(fb, full_narrative=True)
         kind = list(PLANTS)[n] if n < len(PLANTS) else None
         target = None
         if kind:

@@ -18,6 +18,11 @@ P, H = "001", "000"
 # rules that no edit of one document can break: each is made to fire by the test named here
 TESTED_ELSEWHERE = {
     "version_order_undecided": "tests/test_publications.py::test_equal_dates_keep_both_versions_with_a_finding",
+    # the narrative's claims about its own figures and the text rules: planted into forged documents whose
+    # narrative makes every such claim (tests/test_known_answers.py, pipelines/plant.py)
+    **{r: "tests/test_known_answers.py::test_planted_discrepancy_is_found_by_its_rule" for r in (
+        "narrative_rate", "narrative_share", "narrative_change", "narrative_direction", "text_year",
+        "toc_table_missing")},
 }
 MUTANTS = {
     "kuan_xiang": (P, [(794, "1325.51", "1325.00")], "rollup_kuan_xiang"),
@@ -35,6 +40,8 @@ MUTANTS = {
     "cross_summary_lei": (P, [(68, "11230.07", "11200.07")], "cross_summary_expenditure_lei"),
     "cross_rev_exp": (P, [(305, "1163.09", "1163.00")], "cross_revenue_vs_expenditure"),
     "narrative": (P, [(2075, "人员经费1526.48万元", "人员经费1500.48万元")], "narrative_vs_table"),
+    "narrative_unit": (P, [(2075, "人员经费1526.48万元", "人员经费1526.48元")], "narrative_unit"),
+    "placeholder": (P, [(2073, "二、部门预算安排的总体情况", "二、XX局部门预算安排的总体情况")], "text_placeholder"),
     "completeness": (P, [(2002, "部门预算财政拨款“三公”经费支出表", "部门预算财政拨款经费支出说明")],
                      "completeness_mandatory_table"),
     "unclassified": (P, [(2002, "部门预算财政拨款“三公”经费支出表", "部门预算财政拨款经费支出说明")],

@@ -40,7 +40,14 @@ def test_republished_in_place_supersedes_and_keeps_history(tmp_path, versions):
     assert len(rows) == 1 and rows[0][1:5] == (1, 1, True, None)
     first = rows[0][0]
     assert "row_components" in rules[first]
-    assert lines == {"current": 0, "history": 1}  # the failing version is kept out of budget_lines
+    # the published figures stay in budget_lines with their warning: the planted cell carries the finding's id
+    assert lines == {"current": 1, "history": 1}
+    con = duckdb.connect(str(wh), read_only=True)
+    flagged = con.execute("SELECT DISTINCT b.subject_code, b.measure FROM marts.budget_lines b, unnest(b.finding_ids) "
+                          "AS u(fid) JOIN dq.findings f ON f.finding_id = u.fid WHERE f.rule = 'row_components'"
+                          ).fetchall()
+    con.close()
+    assert len(flagged) == 1 and flagged[0][1] == "基本支出", flagged
 
     doc.write_bytes(v2)  # the department publishes the corrected document at the same address
     os.utime(doc, (1_700_086_400, 1_700_086_400))

@@ -117,20 +117,48 @@ def test_findings_on_seeds_are_the_published_discrepancies(con):
         ("unit_block_sum", "和政县人力资源和社会保障局", D("15522.48"), D("14197.58")),
         # 劳务办: 收入/支出预算合计 printed 0 while 当年财政拨款 166.631826 and 基本支出 166.631826
         ("unit_block_sum", "和政县劳务工作办公室", D("0"), D("166.631826")),
-        # Pingxiang narrative: 部门全年预算数 15385.49 vs 支出总表 合计 15415.77; 办公费 16.4 vs 30201 15.45;
-        # 上年末固定资产 57.61 vs the fixed-asset table's blank 资产总额
+        # Pingxiang narrative: 部门全年预算数 15385.49 vs 支出总表 合计 15415.77; 办公费 16.4 vs 30201 15.45
         ("narrative_vs_table", "部门全年预算数 → 合计", D("15385.49"), D("15415.77")),
         ("narrative_vs_table", "办公费 → 办公费", D("16.4"), D("15.45")),
-        ("narrative_vs_table", "上年末固定资产金额 → 资产总额", D("57.61"), D("0")),
     }
+    # blank is not zero: "上年末固定资产金额为57.61万元" against the fixed-asset table whose 资产总额 cell is
+    # blank (only 其他固定资产 shows 57.61) is not compared — counted as not evaluated, never a finding
+    row = one(con, "SELECT amount_wan, amount_text FROM marts.budget_lines WHERE county = '平乡县' "
+                   "AND table_type = 'fixed_assets' AND subject_name = '资产总额' AND measure = '价值'")
+    assert row[0] is None
+    assert one(con, "SELECT not_evaluated FROM dq.document_rule_results r JOIN marts.documents d USING (document_id) "
+                    "WHERE d.county = '平乡县' AND r.rule = 'narrative_vs_table'")[0] >= 1
     status = dict(con.execute("SELECT county, dq_status FROM marts.documents").fetchall())
     assert status == {"平乡县": "warn", "和政县": "fail"}
-    # the gate: a failing document's amounts are kept out of the default budget view, visible in _all;
-    # its performance tables are kept out only where the table itself failed (the three unit tables)
-    assert one(con, "SELECT count(*) FROM marts.budget_lines WHERE county = '和政县'")[0] == 0
-    assert one(con, "SELECT count(*) FROM marts.budget_lines_all WHERE county = '和政县'")[0] == 26
+
+
+def test_gate_keeps_published_lines_in_with_their_findings(con):
+    """A source finding (the publisher's own figures disagree) keeps the document's lines in marts.budget_lines,
+    each flagged with the ids of the findings that point at its cell; dq_status stays on the document."""
+    assert one(con, "SELECT count(*) FROM marts.budget_lines WHERE county = '和政县'")[0] == \
+        one(con, "SELECT count(*) FROM marts.budget_lines_all WHERE county = '和政县'")[0] == 26 + 41
+    # the twelve projects' funding (年度资金总额 …) and the three unit blocks are in the default view
+    assert one(con, "SELECT count(DISTINCT subject_name) FROM marts.budget_lines WHERE county = '和政县' "
+                    "AND classification = 'project_funding'")[0] == 12
+    assert one(con, "SELECT amount_wan FROM marts.budget_lines WHERE county = '和政县' AND classification = "
+                    "'unit_block' AND subject_name = '和政县就业服务中心' AND measure = '公用经费'")[0] == D("6.4")
+    flagged = {(r[0], r[1]): r[2] for r in con.execute(
+        "SELECT subject_name, measure, finding_ids FROM marts.budget_lines WHERE county = '和政县' "
+        "AND len(finding_ids) > 0").fetchall()}
+    # 就业服务中心: 人员经费 268.06 + 公用经费 6.4 ≠ 合计 268.06 — the three cells carry that finding's id
+    (fid,) = one(con, "SELECT finding_id FROM marts.dq_findings WHERE rule = 'unit_block_sum' "
+                      "AND subject = '和政县就业服务中心'")
+    assert {k for k, v in flagged.items() if fid in v} == {
+        ("和政县就业服务中心", m) for m in ("人员经费", "公用经费", "基本支出")}
+    # a project's funding agrees with itself: no flag
+    assert not any(k[1] == "年度资金总额" for k in flagged)
+    # the narrative's wrong 部门全年预算数 flags the 支出总表 合计 cell it was compared with
+    (nid,) = one(con, "SELECT finding_id FROM marts.dq_findings WHERE subject = '部门全年预算数 → 合计'")
+    assert one(con, "SELECT amount_wan FROM marts.budget_lines WHERE list_contains(finding_ids, ?)", [nid])[0] == \
+        D("15415.77")
+    # performance tables: kept out only on a parse doubt, so the unit tables stay in
     assert one(con, "SELECT count(DISTINCT project) FROM marts.performance_targets WHERE county = '和政县' "
-                    "AND scope = 'unit'")[0] == 0
+                    "AND scope = 'unit'")[0] == 3
     assert one(con, "SELECT count(*) FROM marts.projects WHERE county = '和政县'")[0] == 12
 
 

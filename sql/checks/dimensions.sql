@@ -35,12 +35,20 @@ FROM s c LEFT JOIN s p ON p.document_id = c.document_id AND p.table_seq = c.tabl
                        AND p.subject_code = left(c.subject_code, length(c.subject_code) - 2)
 WHERE length(c.subject_code) > 3
 UNION ALL
-SELECT 'dim_one_name_per_code', any_value(s.document_id), NULL::INTEGER, 'subject', s.code, s.classification, NULL, NULL, NULL,
-       NULL, NULL, NULL, count(DISTINCT s.subject_name) = 1,
-       'code ' || s.code || ' has several names in ' || d.fiscal_year || ': ' || string_agg(DISTINCT s.subject_name, ' / ')
-FROM s JOIN core.dim_document d USING (document_id)
-WHERE s.code IS NOT NULL
-GROUP BY s.code, s.classification, d.fiscal_year
+SELECT 'dim_one_name_per_code', o.document_id, NULL::INTEGER, 'subject', o.code, o.classification, NULL, NULL, NULL,
+       o.page, NULL, NULL, m.n_names = 1 OR o.subject_name = m.mode_name,
+       'code ' || o.code || ' has several names in ' || o.fiscal_year || ': ' || m.all_names || ' (this document: '
+           || o.subject_name || '; most documents: ' || m.mode_name || ')'
+-- per document and name: a document printing a code with another name than most documents of that year (or two
+-- names in one document) gets the finding, not an arbitrary one of them
+FROM (SELECT s.document_id, s.code, s.classification, d.fiscal_year, s.subject_name, min(s.page) AS page
+      FROM s JOIN core.dim_document d USING (document_id) WHERE s.code IS NOT NULL GROUP BY ALL) o
+JOIN (SELECT code, classification, fiscal_year, count(*) AS n_names,
+             first(subject_name ORDER BY docs DESC, subject_name) AS mode_name,
+             string_agg(subject_name, ' / ' ORDER BY subject_name) AS all_names
+      FROM (SELECT s.code, s.classification, d.fiscal_year, s.subject_name, count(DISTINCT s.document_id) AS docs
+            FROM s JOIN core.dim_document d USING (document_id) WHERE s.code IS NOT NULL GROUP BY ALL)
+      GROUP BY ALL) m USING (code, classification, fiscal_year)
 UNION ALL
 -- A code + name pair printed in a loaded document (any table: core.subject_sighting) whose name is none of the
 -- subject dictionary's preferred names for the code (compared by name key: width, brackets, punctuation and a

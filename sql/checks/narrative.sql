@@ -22,7 +22,7 @@ tt AS (
     SELECT document_id, table_type, bool_and(coalesce(declared_empty, false)) AS declared_empty
     FROM core.dim_table GROUP BY ALL
 ),
-m AS (
+m0 AS (
     SELECT n.*, tt.document_id IS NOT NULL AS has_table, coalesce(tt.declared_empty, false) AS declared_empty,
            b.amount_wan, b.decimals, b.src_ref AS cell_ref,
            CAST(n.value * n.to_wan AS DECIMAL(24, 6)) AS expected_wan,
@@ -33,6 +33,13 @@ m AS (
     LEFT JOIN core.fact_budget_amount b ON b.document_id = n.table_document_id AND b.table_type = n.target_table
          AND b.measure = n.target_measure
          AND regexp_replace(b.subject_name, '(支出|费用|费)$', '') = regexp_replace(n.target_subject, '(支出|费用|费)$', '')
+),
+-- one target a figure: the first (map order) with a printed value, else the first of a declared-empty table,
+-- else the first (for the not-evaluated reason)
+m AS (
+    SELECT * FROM m0
+    QUALIFY row_number() OVER (PARTITION BY document_id, seq ORDER BY amount_wan IS NULL,
+                               NOT (has_table AND declared_empty), priority NULLS LAST, cell_ref) = 1
 ),
 j AS (
     SELECT m.*,

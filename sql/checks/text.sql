@@ -37,10 +37,13 @@ WHERE d.document_kind IN ('budget', 'unit_budget', 'final_accounts', 'narrative_
 UNION ALL
 SELECT 'toc_table_missing', e.document_id, NULL, e.table_type, e.title, NULL, NULL, NULL, NULL, e.page, e.line,
        e.src_ref,
-       CASE WHEN e.table_type IS NULL THEN NULL
-            ELSE EXISTS (SELECT 1 FROM core.dim_table t
-                         WHERE t.table_type = e.table_type
-                           AND t.document_id IN (e.document_id, coalesce(s.table_document_id, e.document_id))) END,
+       CASE WHEN e.table_type IS NULL OR NOT has_tables THEN NULL
+            ELSE EXISTS (SELECT 1 FROM core.dim_table t WHERE t.table_type = e.table_type
+                         AND t.document_id IN (e.document_id, e.table_document_id)) END,
        CASE WHEN e.table_type IS NULL THEN 'not evaluated: the title "' || e.title || '" is not in the vocabulary'
+            WHEN NOT has_tables THEN 'not evaluated: the publication''s tables are not among the loaded documents'
             ELSE 'the table of contents lists "' || e.title || '" but the document has no such table' END
-FROM core.fact_toc_entry e LEFT JOIN core.publication_table_source s ON s.document_id = e.document_id
+FROM (SELECT e.*, coalesce(s.table_document_id, e.document_id) AS table_document_id,
+             EXISTS (SELECT 1 FROM core.dim_table t WHERE t.document_id IN (e.document_id, s.table_document_id)
+                     AND t.table_type <> 'unclassified') AS has_tables
+      FROM core.fact_toc_entry e LEFT JOIN core.publication_table_source s ON s.document_id = e.document_id) e

@@ -1,7 +1,7 @@
 CREATE OR REPLACE VIEW marts.dq_findings AS
 SELECT f.document_id, d.county, d.department, d.fiscal_year, f.table_seq, f.rule, f.family, f.severity, f.table_type,
        f.subject, f.measure, f.expected, f.actual, f.difference, f.tolerance, f.page, f.line, f.cells, f.message,
-       f.run_id, f.checked_at
+       f.run_id, f.checked_at, f.finding_id, f.kind
 FROM dq.findings f LEFT JOIN core.dim_document d USING (document_id);
 
 CREATE OR REPLACE VIEW marts.ingest_errors AS SELECT * FROM core.ingest_errors;
