@@ -41,6 +41,8 @@ MUTANTS = {
     "cross_rev_exp": (P, [(305, "1163.09", "1163.00")], "cross_revenue_vs_expenditure"),
     "narrative": (P, [(2075, "人员经费1526.48万元", "人员经费1500.48万元")], "narrative_vs_table"),
     "narrative_unit": (P, [(2075, "人员经费1526.48万元", "人员经费1526.48元")], "narrative_unit"),
+    # 0.01 off a narrative figure published to 2 decimals: a rounding difference, recorded as a note
+    "narrative_rounding": (P, [(2075, "人员经费1526.48万元", "人员经费1526.49万元")], "narrative_vs_table"),
     "placeholder": (P, [(2073, "二、部门预算安排的总体情况", "二、XX局部门预算安排的总体情况")], "text_placeholder"),
     "completeness": (P, [(2002, "部门预算财政拨款“三公”经费支出表", "部门预算财政拨款经费支出说明")],
                      "completeness_mandatory_table"),
@@ -143,3 +145,15 @@ def test_rounding_is_tolerated_but_nothing_more(mutant_warehouse):
     tol = con.execute("SELECT tolerance FROM dq.findings WHERE document_id = ? AND rule = 'row_components'",
                       [ids["row_components"]]).fetchall()
     assert tol and all(t[0] <= D("0.015") for t in tol)
+
+
+def test_narrative_rounding_difference_is_a_note(mutant_warehouse):
+    """GovBudgetChecker's practice: a narrative figure off by at most 0.01 beyond its published precision is a
+    note (not a warning, not in dq_status); 10.00 off is a warning."""
+    con, ids = mutant_warehouse
+    rows = con.execute("SELECT severity, expected, actual, message FROM dq.findings WHERE document_id = ? "
+                       "AND rule = 'narrative_vs_table' AND subject LIKE '人员经费%'", [ids["narrative_rounding"]]).fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [("note", D("1526.49"), D("1526.48"))]
+    assert rows[0][3].startswith("rounding difference")
+    assert con.execute("SELECT severity FROM dq.findings WHERE document_id = ? AND rule = 'narrative_vs_table' "
+                       "AND subject LIKE '人员经费%'", [ids["narrative"]]).fetchall() == [("warn",)]

@@ -15,7 +15,7 @@ WITH f AS (
     LEFT JOIN core.publication_table_source s ON s.document_id = f.document_id
 ),
 n AS (
-    SELECT f.*, r.target_table, r.target_subject, r.target_measure
+    SELECT f.*, r.target_table, r.target_subject, r.target_measure, r.priority
     FROM f LEFT JOIN core.ref_narrative_target r ON r.document_id = f.document_id AND r.seq = f.seq
 ),
 tt AS (
