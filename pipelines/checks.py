@@ -80,6 +80,12 @@ def register_references(con: duckdb.DuckDBPyConnection):
     con.executemany("INSERT INTO core.ref_mandatory_table VALUES (?, ?, ?)",
                     [("budget", t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_BUDGET_TABLES]
                     + [("final", t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_FINAL_TABLES])
+    con.execute("CREATE OR REPLACE TABLE core.ref_mandatory_alternative (phase VARCHAR, table_type VARCHAR, "
+                "alternative_type VARCHAR, required_measure VARCHAR)")
+    alts = [(r["phase"].strip(), r["table_type"].strip(), r["alternative_type"].strip(), r["required_measure"].strip() or None)
+            for r in vocab_rows("mandatory_alternatives.csv")]
+    if alts:
+        con.executemany("INSERT INTO core.ref_mandatory_alternative VALUES (?, ?, ?, ?)", alts)
     crosswalk = Path(os.environ.get("CNBUDGET_SUBJECT_CROSSWALK", Path(__file__).with_name("subject_crosswalk.csv")))
     con.execute("CREATE OR REPLACE TABLE core.ref_subject_crosswalk (fiscal_year INTEGER, final_code VARCHAR, "
                 "budget_code VARCHAR, note VARCHAR)")

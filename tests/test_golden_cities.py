@@ -311,3 +311,36 @@ def test_name_only_rows_are_resolved_through_the_subject_dictionary(warehouse):
         "'办公费')", [doc]).fetchall())
     assert rows == {("工资福利支出", None, "301", "dictionary"), ("基本工资", None, "30101", "dictionary"),
                     ("办公费", None, "30201", "dictionary")}
+
+
+XIAN_FINAL = "cities/西安/卫生健康委员会_2026年部门预算.pdf"  # content: the 2022 决算 of 西安市卫生健康委员会
+
+
+def test_final_accounts_narrative_claims_are_checked_without_false_alarms(warehouse):
+    """The 决算's 情况说明 states, item by item, "年初预算X万元,支出决算Y万元,完成年初预算的Z%" and "决算数大于/小于年初
+    预算数": each sentence is checked against itself (43 rates, 42 comparisons, 6 shares, 2 changes on the year
+    before; the first page's figures checked by hand, e.g. 1,182.59 ÷ 999.83 = 118.28%), and none is compared
+    with the table's total row (the item-level "完成年初预算的X%" were 71 false alarms before)."""
+    doc = _document_id(warehouse, XIAN_FINAL)
+    kinds = dict(warehouse.execute("SELECT kind, count(*) FROM core.fact_narrative_claim WHERE document_id = ? "
+                                   "GROUP BY ALL", [doc]).fetchall())
+    assert kinds == {"rate": 43, "comparison": 42, "share": 6, "change": 2}
+    assert warehouse.execute("SELECT x, y, stated FROM core.fact_narrative_claim WHERE document_id = ? AND kind = "
+                             "'rate' AND y = 1182.59", [doc]).fetchall() == [(Decimal("999.83"), Decimal("1182.59"), Decimal("118.28"))]
+    findings = warehouse.execute("SELECT rule, message FROM dq.findings WHERE document_id = ? AND family = 'narrative'",
+                                 [doc]).fetchall()
+    assert findings == []
+    evaluated = dict(warehouse.execute("SELECT rule, evaluated FROM dq.document_rule_results WHERE document_id = ? "
+                                       "AND rule LIKE 'narrative_%'", [doc]).fetchall())
+    assert evaluated["narrative_rate"] == 43 and evaluated["narrative_direction"] == 44
+
+
+def test_economic_classification_table_stands_for_the_basic_expenditure_table(warehouse):
+    """深圳 publishes 一般公共预算支出表(按经济分类) (合计 / 基本支出 / 项目支出 by economic subject) instead of the
+    一般公共预算基本支出表: vocab/mandatory_alternatives.csv accepts it, so no 'mandatory table missing'."""
+    for rel in ("cities/深圳/2026年深圳市信访局部门预算.pdf", "cities/深圳/2026年深圳市水务局部门预算.pdf"):
+        doc = _document_id(warehouse, rel)
+        assert warehouse.execute("SELECT count(*) FROM core.dim_table WHERE document_id = ? AND table_type = "
+                                 "'gpb_economic'", [doc]).fetchone()[0] == 1
+        assert warehouse.execute("SELECT evaluated, failed FROM dq.document_rule_results WHERE document_id = ? "
+                                 "AND rule = 'completeness_mandatory_table'", [doc]).fetchone() == (8, 0)
