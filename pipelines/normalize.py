@@ -1138,6 +1138,8 @@ _UNIT_BLOCK = {
 }
 
 
+# a row of the funding block that starts with its own label (东营: "其中:财政拨款 | 1,384.87", "上年结转 | 750.00")
+_FUNDING_ROW = re.compile(r"^(其中[:：]?)?(当年)?(财政拨款|上年结转|其他资金|财政资金|专项资金)")
 _FUNDING_MEASURE = {"total": "年度资金总额", "appropriation": "当年财政拨款", "carryover": "上年结转",
                     "other": "其他资金"}
 
@@ -1177,8 +1179,9 @@ def _perf_table(out: Parsed, t: Table, project_title: str | None, scope: str):
                 elif dept is None:
                     dept = c
             continue
-        if k0.startswith("项目资金") or k0.startswith("资金情况") or (funding and not k0 and not in_budget
-                                                                    and any("资金" in key(c) or "拨款" in key(c) for c in row)):
+        if k0.startswith("项目资金") or k0.startswith("资金情况") or (funding and not in_budget and (
+                (not k0 and any(_FUNDING_ROW.match(key(c)) or "资金" in key(c) or "拨款" in key(c) for c in row))
+                or _FUNDING_ROW.match(k0))):
             for lbl, val, text, col, src in _label_values(out, t, row, srcs[i]):
                 slot = ("total" if "资金总额" in lbl else "appropriation" if "拨款" in lbl else
                         "carryover" if "结转" in lbl else "other" if "其他" in lbl else None)

@@ -52,14 +52,12 @@ JOIN (SELECT code, classification, fiscal_year, count(*) AS n_names,
 UNION ALL
 -- A code + name pair printed in a loaded document (any table: core.subject_sighting) whose name is none of the
 -- subject dictionary's preferred names for the code (compared by name key: width, brackets, punctuation and a
--- level suffix folded; the names of the document's year when the dictionary saw the code that year, else of
--- every year). A code the dictionary does not know is not judged here.
+-- level suffix folded; the preferred names of every year). A code the dictionary does not know is not judged here.
 SELECT 'dim_name_matches_dictionary', g.document_id, g.table_seq, g.table_type, g.code || ' ' || g.name,
        g.classification, NULL, NULL, NULL, g.page, NULL, NULL,
-       CASE WHEN count(*) FILTER (WHERE g.fiscal_year BETWEEN r.first_year AND r.last_year) > 0
-            THEN coalesce(bool_or(r.name_key = g.name_key)
-                              FILTER (WHERE g.fiscal_year BETWEEN r.first_year AND r.last_year), FALSE)
-            ELSE coalesce(bool_or(r.name_key = g.name_key), FALSE) END,
+       -- any preferred name of the code passes: the dictionary's years are the years its names were seen in
+       -- documents, not an official validity (a 2022 决算 printing the 2025 name 职工基本医疗保险缴费 is no error)
+       coalesce(bool_or(r.name_key = g.name_key), FALSE),
        'code ' || g.code || ' is printed as ' || g.name || '; the subject dictionary names it '
            || string_agg(DISTINCT r.name, ' / ')
 FROM core.subject_sighting g

@@ -1,6 +1,6 @@
 -- 类 = Σ款, 款 = Σ项 (per document, table, measure; function and economic classifications; per unit in a
 -- table with one block of rows per unit, parent_item naming the unit), and 合计 = Σ类. A blank cell is a
--- published zero.
+-- published zero. An exact repeat of a coded row (same code, name and figure) counts once.
 WITH a AS (
     SELECT document_id, table_seq, table_type, classification, subject_code, subject_name, subject_level,
            coalesce(parent_item, '') AS blk, measure, amount_wan, decimals, page, line, src_ref
@@ -8,6 +8,11 @@ WITH a AS (
     WHERE classification IN ('function', 'economic')
       AND canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
       AND NOT contains(measure, '%')  -- a ratio column (完成预算%) does not add up
+    -- a coded row printed twice with the same name and figures (无锡: "21999 其他支出 502.00" as 款 and again
+    -- in the place of its 项) is one subject: counted once
+    QUALIFY subject_code IS NULL OR row_number() OVER (
+        PARTITION BY document_id, table_seq, coalesce(parent_item, ''), subject_code, subject_name, measure, amount_wan
+        ORDER BY row_idx) = 1
 ),
 parents AS (
     SELECT DISTINCT document_id, table_seq, table_type, classification, subject_code, subject_name, subject_level, blk
