@@ -1255,6 +1255,15 @@ def _merge_fragments(rows: list[list[str]], srcs: list[list[Src]], width: int):
     return out_rows, out_srcs
 
 
+def _level1_of(c: str) -> str | None:
+    """A 一级指标 name, or the piece of one that a vertically printed merged cell leaves in a row ("出指" of
+    产出指标, 福州) when the piece belongs to exactly one 一级指标."""
+    if c in LEVEL1:
+        return c
+    hits = [x for x in LEVEL1 if x.endswith("指标") and len(c) >= 2 and c in x and c != "指标"]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
     pos = {}
     if hdr:
@@ -1282,7 +1291,9 @@ def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
             continue
         if pos:
             c1, c2, c3, cv = (row[pos[x]] for x in ("一级指标", "二级指标", "三级指标", "指标值"))
-            shifted = pos["一级指标"] > 0 and bool(row[0])  # cells start left of the 一级指标 column
+            # cells start left of the 一级指标 column (a row label repeated from the header, "绩效目标指标" in every
+            # row under a header that starts with it, is no shift)
+            shifted = pos["一级指标"] > 0 and bool(row[0]) and key(row[0]) != key(hdr[0])
             ok = bool(c3 and cv) and (not c1 or c1 in LEVEL1) and not shifted and not any(row[len(hdr):])
         if not ok and pos and not shifted and c1 in LEVEL1 | {""} and c3 and not cv:
             # the indicator is published without a target value
@@ -1326,8 +1337,8 @@ def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
             vcol = len(cells) - 1
             lead = [c for c in cells[:-2] if c]
             for c in lead:
-                if c in LEVEL1:
-                    l1 = c
+                if _level1_of(c):
+                    l1 = _level1_of(c)
                 else:
                     l2 = c
             desc = basis = None
