@@ -157,6 +157,8 @@ def budget_blocks(b: ForgedBudget, full_narrative: bool = False) -> list[Block]:
     unit = "元" if fam == "jiangsu" else "万元"
     f = lambda d: _fmt(d, unit, fam)  # noqa: E731
     head = [_R(f"{b.dept_code}{b.department}", f"预算年度：{b.year}", f"单位：{unit}")]
+    if full_narrative:  # the unit named the way most templates print it above a table
+        head = [_R(f"编制单位：{b.department}", f"预算年度：{b.year}", f"单位：{unit}")]
     total, basic, proj, carry = b.totals()
     income_now = total - carry
     rows = b.subject_rows()
@@ -265,7 +267,8 @@ def budget_blocks(b: ForgedBudget, full_narrative: bool = False) -> list[Block]:
             _T(f"部门全年预算数{_r2(total)}万元，其中人员经费{_r2(pers)}万元，公用经费{_r2(pub)}万元，"
                f"项目支出{_r2(proj)}万元。")]
     if full_narrative:
-        out = [_T("目录"), *[_T(f"{CN_NUM[i]}、{t}") for i, t in enumerate(titles)]] + out + _full_narrative(b, total, basic, proj)
+        out = [_T("目录"), *[_T(f"{CN_NUM[i]}、{t}") for i, t in enumerate(titles)]] + out \
+            + _full_narrative(b, total, basic, proj)
     return out
 
 

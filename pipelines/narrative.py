@@ -280,10 +280,12 @@ def text_lines(seg) -> list[dict]:
         out.append({"seq": len(out) + 1, "text": clean(t.title)[:500], "page": t.title_src.page,
                     "line": t.title_src.line, "src_ref": t.title_src.ref(), "role": "title"})
         for b in t.meta:  # the lines between a title and its grid: "编制单位:…", "单位:万元", "部门:…"
-            m = clean(b.text)
-            if m:
-                out.append({"seq": len(out) + 1, "text": m[:500], "page": b.src.page, "line": b.src.line,
-                            "src_ref": b.src.ref(), "role": "meta"})
+            for j, c in enumerate(b.cells):  # a row of such fields: one line each
+                m = clean(c)
+                src = b.srcs[j] if j < len(b.srcs) else b.src
+                if m:
+                    out.append({"seq": len(out) + 1, "text": m[:500], "page": src.page, "line": src.line,
+                                "src_ref": src.ref(), "role": "meta"})
     return out
 
 

@@ -1255,6 +1255,15 @@ def _merge_fragments(rows: list[list[str]], srcs: list[list[Src]], width: int):
     return out_rows, out_srcs
 
 
+def _level2_parents() -> dict[str, str]:
+    from .registry import vocab_rows
+
+    return {key(r["level2"]): r["level1"].strip() for r in vocab_rows("indicator_levels.csv")}
+
+
+LEVEL2_PARENT = _level2_parents()
+
+
 def _level1_of(c: str) -> str | None:
     """A 一级指标 name, or the piece of one that a vertically printed merged cell leaves in a row ("出指" of
     产出指标, 福州) when the piece belongs to exactly one 一级指标."""
@@ -1319,6 +1328,8 @@ def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
                 l1 = c1
             if c2:
                 l2 = c2
+                if not c1 and LEVEL2_PARENT.get(key(c2), l1) != l1:  # a merged 一级 cell printed once
+                    l1 = LEVEL2_PARENT[key(c2)]
             l3, value = c3, cv
         else:
             cells = _rstrip(row)
@@ -1336,11 +1347,15 @@ def _indicators(out: Parsed, t: Table, rows, srcs, offset, hdr, project, scope):
             value, l3 = cells[-1], cells[-2]
             vcol = len(cells) - 1
             lead = [c for c in cells[:-2] if c]
+            own_l1 = False
             for c in lead:
                 if _level1_of(c):
                     l1 = _level1_of(c)
+                    own_l1 = True
                 else:
                     l2 = c
+                    if not own_l1 and LEVEL2_PARENT.get(key(c), l1) != l1:  # a merged 一级 cell printed once
+                        l1 = LEVEL2_PARENT[key(c)]
             desc = basis = None
             note = "realigned"
             if not l3 or l3 in LEVEL1:

@@ -36,6 +36,7 @@ PLANTS = {
     "wrong_change": ("比上年增加D万元，增长p% +1.00 percentage points", "narrative_change"),
     "toc_without_table": ("the table of contents lists 部门预算政府采购预算表, which the document lacks", "toc_table_missing"),
     "unit_slip": ("人员经费X万元 in the 情况说明 written as X元", "narrative_unit"),
+    "department_mismatch": ("one table's 编制单位 names another department (某县财政局)", "text_department_name"),
     "code_wrong_name": ("a 项 code in 部门预算支出总表 printed with another subject's name", "dim_name_matches_dictionary"),
 }
 
@@ -129,6 +130,11 @@ def plant(blocks: list[Block], kind: str, rng: random.Random) -> tuple[list[Bloc
             if blk.kind == "text" and re.search(rx, blk.cells[0]):
                 blk.cells[0] = re.sub(rx, fn, blk.cells[0], count=1)
                 return b, f"情况说明: {blk.cells[0][:40]}"
+    if kind == "department_mismatch":
+        i, _ = t["部门预算支出总表"]
+        k = next(j for j in range(i, len(b)) if b[j].cells[0].startswith("编制单位："))
+        b[k] = Block("row", ["编制单位：某县财政局", *b[k].cells[1:]])  # the head row is shared: replace, not edit
+        return b, "部门预算支出总表 编制单位"
     if kind == "toc_without_table":
         k = max(i for i, blk in enumerate(b) if blk.kind == "text" and re.match(r"^[一二三四五六七八九十]+、部门预算", blk.cells[0]))
         b.insert(k + 1, Block("text", ["九、部门预算政府采购预算表"]))

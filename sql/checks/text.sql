@@ -2,6 +2,8 @@
 --  text_year         a year in a heading, title or 截至…日 sentence fits the document's fiscal year
 --                    (截至2023年12月31日 in a 2024 决算 is last year's text left in)
 --  text_placeholder  no template placeholder ("XX局") is left in the published text (one instance a document)
+--  text_department_name  the unit a table header names ("编制单位:…") is the document's department (or a part
+--                    of its name: "深圳市医疗保障局(本级)" for 深圳市医疗保障局); brackets are ignored
 --  toc_table_missing every table the table of contents lists is in the document (its title classified by
 --                    vocab/table_titles.csv; an entry whose title is unknown is not evaluated)
 WITH l AS (
@@ -14,6 +16,21 @@ years AS (
       ON p.rule = 'text_year' AND (p.phase = 'any' OR p.phase = l.phase)
      AND (coalesce(p.roles, '') = '' OR list_contains(string_split(p.roles, '|'), l.role))
     WHERE l.fiscal_year IS NOT NULL AND regexp_matches(l.text, p.regex)
+),
+names AS (  -- the unit a table header names ("编制单位:深圳市信访局"), against the document's department
+    SELECT l.document_id, l.page, l.line, l.src_ref, l.text,
+           regexp_replace(regexp_extract(l.text, p.regex, 1), '(金额)?单位$', '') AS unit_named,
+           d.department, d.department_printed
+    FROM core.fact_text_line l JOIN core.ref_text_pattern p
+      ON p.rule = 'text_department_name' AND list_contains(string_split(p.roles, '|'), l.role)
+    JOIN core.dim_document d USING (document_id)
+    WHERE regexp_matches(l.text, p.regex)
+),
+names1 AS (
+    SELECT document_id, unit_named, any_value(department) AS department, any_value(department_printed) AS printed,
+           min(page) AS page, min(line) AS line, string_agg(DISTINCT src_ref, ' ') AS cells, count(*) AS n,
+           regexp_replace(unit_named, '[(（][^)）]*[)）]', '', 'g') AS u
+    FROM names WHERE unit_named <> '' GROUP BY document_id, unit_named
 ),
 ph AS (
     SELECT l.document_id, count(*) AS n, min(l.page) AS page, min(l.line) AS line,
@@ -34,6 +51,14 @@ SELECT 'text_placeholder', d.document_id, NULL, NULL, left(ph.text, 60), NULL, N
             || left(ph.text, 80) || '"' END
 FROM core.dim_document d LEFT JOIN ph USING (document_id)
 WHERE d.document_kind IN ('budget', 'unit_budget', 'final_accounts', 'narrative_only', 'performance_targets_only')
+UNION ALL
+SELECT 'text_department_name', document_id, NULL, NULL, unit_named, NULL, NULL, NULL, NULL, page, line, cells,
+       CASE WHEN department IS NULL AND printed IS NULL THEN NULL
+            ELSE list_bool_or([contains(x, u) OR contains(u, x) FOR x IN
+                 [regexp_replace(coalesce(department, ''), '[(（][^)）]*[)）]', '', 'g'),
+                  regexp_replace(coalesce(printed, ''), '[(（][^)）]*[)）]', '', 'g')] IF x <> '']) END,
+       n || ' table header(s) name the unit "' || unit_named || '", the document is of ' || coalesce(printed, department)
+FROM names1
 UNION ALL
 SELECT 'toc_table_missing', e.document_id, NULL, e.table_type, e.title, NULL, NULL, NULL, NULL, e.page, e.line,
        e.src_ref,
