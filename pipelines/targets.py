@@ -21,7 +21,7 @@ _NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?")
 _SHAPE = re.compile(
     r"^(?P<pre>≥|>=|≤|<=|>|<|=|不低于|不少于|不高于|不超过|至少|约|预计|控制在)?\s*"
     r"(?P<num>[-+]?\d+(?:,\d{3})*(?:\.\d+)?)\s*"
-    r"(?P<unit>[%％‰a-zA-Z\u4e00-\u9fff/（）()]*?)\s*"
+    r"(?P<unit>[%％‰a-zA-Z\u4e00-\u9fff/（）()、]*?)\s*"  # a compound unit too: "≥325人、户" (福州)
     r"(?P<post>以上|以下|以内|左右)?$"
 )
 

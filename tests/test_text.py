@@ -41,6 +41,7 @@ def test_clean_and_prefix():
     ("≤1000元", "≤", Decimal("1000"), "元"),
     ("95%以上", "≥", Decimal("95"), "%"),
     ("≥10％", "≥", Decimal("10"), "%"),
+    ("≥325人、户", "≥", Decimal("325"), "人、户"),  # 福州 民政局 p29: one figure, a compound unit
     ("及时", None, None, None),
 ])
 def test_parse_target(raw, cmp_, value, unit):
