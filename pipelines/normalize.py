@@ -373,6 +373,36 @@ def _budget_rec(t: Table, cls, code, name, level, col: tuple, a, text, unit, i, 
             "decimals": decimals(a), "unit": unit, "row_idx": i, "col_idx": j, **_prov(src)}
 
 
+_PANEL_KEY = re.compile(r"科目|代码|编码|名称")
+
+
+def _unstack_panels(cells: list[list[str]], srcs: list[list[Src]], width: int):
+    """A table printed as n side-by-side panels of the same k columns ("科目代码 | 科目名称 | 决算数" three times:
+    the national 决算 template's 基本支出决算表, many 基本支出表) read as one column of rows: panel 1's rows,
+    then panel 2's, … (each panel keeps its own order, so a 类 stays above its 款). None when the header is no
+    such repetition (a panel must hold a subject column: code or name)."""
+    for r in range(min(3, len(cells))):
+        row = [key(c) for c in cells[r]]
+        w = max((j + 1 for j, c in enumerate(row) if c), default=0)
+        for k in range(2, w // 2 + 1):
+            n = -(-w // k)
+            if n < 2 or n * k > width:
+                continue
+            panels = [row[p * k:(p + 1) * k] for p in range(n)]
+            if all(panels[0] == q for q in panels[1:]) and all(panels[0]) \
+                    and any(_PANEL_KEY.search(c) for c in panels[0]):
+                new_cells = [row_[:k] for row_ in cells[:r + 1]]
+                new_srcs = [s_[:k] for s_ in srcs[:r + 1]]
+                for p in range(n):
+                    for row_, s_ in zip(cells[r + 1:], srcs[r + 1:]):
+                        part = row_[p * k:(p + 1) * k]
+                        if any(part):
+                            new_cells.append(part)
+                            new_srcs.append(s_[p * k:(p + 1) * k])
+                return new_cells, new_srcs, k
+    return None
+
+
 def _subject_table(out: Parsed, t: Table):
     """Subject-coded tables (code and name in one cell or two, codes split over 类 | 款 | 项 cells, a
     合计 row), and two layouts of the same table types without subject rows: a single row of totals
@@ -383,6 +413,9 @@ def _subject_table(out: Parsed, t: Table):
     tt = t.ttype
     cells, srcs, width = _padded(t.rows)
     cells, srcs = merge_page_split_rows(cells, srcs)
+    panels = _unstack_panels(cells, srcs, width)
+    if panels is not None:
+        cells, srcs, width = panels
     body_start = None
     for i, row in enumerate(cells):
         if _row_subject(row) is not None and not _is_colno_row(row):
