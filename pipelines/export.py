@@ -46,12 +46,12 @@ def export(warehouse: Path, out: Path, fmt: str, views: list[str] | None = None,
             written.append(_xlsx(con, views, out / "marts.xlsx"))
         for v in views if fmt != "xlsx" else ():
             path = out / f"{v}.{fmt}"
-            cur = _query(con, v)
             if fmt == "parquet":
                 import pyarrow.parquet as pq
 
-                pq.write_table(cur.fetch_arrow_table(), path)
+                pq.write_table(con.sql('SELECT * FROM marts."' + v.replace('"', '""') + '"').to_arrow_table(), path)
             else:
+                cur = _query(con, v)
                 cols = [d[0] for d in cur.description]
                 with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
                     w = csv.writer(fh)
