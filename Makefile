@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test bench score setup browser dagster lock samples clean
+.PHONY: run test bench score setup browser office dagster lock samples clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,12 @@ run: setup
 browser:
 	bash tools/ensure-browser.sh
 
+## LibreOffice Calc (headless) for the export test: exported CSV / xlsx must open with their Chinese intact.
+office:
+	bash tools/ensure-office.sh
+
 ## The whole test suite.
-test: setup browser
+test: setup browser office
 	$(BIN)/python -m pytest -q
 
 ## Benchmarks (ratios measured in one run; not part of the tests).

@@ -57,7 +57,9 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     t.add_row("tables", str(stats["tables"]))
     t.add_row("facts", f"{stats['facts']} (budget {stats['budget_facts']}, targets {stats['target_facts']}, "
                        f"projects {stats['projects']})")
-    t.add_row("findings", f"error {stats['findings_error']}, warn {stats['findings_warn']}")
+    t.add_row("findings", f"error {stats['findings_error']}, warn {stats['findings_warn']} (current documents; "
+                          f"{stats['superseded_documents']} superseded left out: error "
+                          f"{stats['findings_error_superseded']}, warn {stats['findings_warn_superseded']})")
     t.add_row("GX Data Docs", str(stats["dq"]["data_docs"]))
     from .dashboard import render
 
@@ -103,10 +105,67 @@ def _print_rows(cols, rows, fmt):
     elif fmt == "json":
         print(json.dumps([dict(zip(cols, r)) for r in rows], ensure_ascii=False, default=str, indent=1))
     else:
-        t = Table(*cols)
-        for r in rows:
-            t.add_row(*["" if v is None else str(v) for v in r])
-        console.print(t)
+        from rich.table import Column
+
+        text = [["" if v is None else str(v) for v in r] for r in rows]
+        # a number is never cut or wrapped: a numeric column is as wide as its widest value; text columns wrap
+        num = [bool(text) and all(_is_number(r[j]) for r in text if r[j]) for j in range(len(cols))]
+        widths = [max([len(str(c))] + [len(r[j]) for r in text]) for j, c in enumerate(cols)]
+        t = Table(*[Column(str(c), no_wrap=num[j], min_width=widths[j] if num[j] else None,
+                           justify="right" if num[j] else "left", overflow="fold") for j, c in enumerate(cols)])
+        for r in text:
+            t.add_row(*r)
+        wide = Console(width=max(console.width, sum(w + 3 for w, n in zip(widths, num) if n) + 4 * len(cols)))
+        wide.print(t)
+
+
+def _is_number(s: str) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        Decimal(s)
+        return True
+    except (InvalidOperation, ValueError):
+        return False
+
+
+@app.command()
+def export(out: Path = typer.Option(..., "--out", help="folder to write the files into"),
+           fmt: str = typer.Option("parquet", "--format", help="parquet | csv | xlsx"),
+           views: list[str] = typer.Option([], "--views", help="marts views to export (repeatable; default all)"),
+           bom: bool = typer.Option(False, "--bom", help="CSV: write a UTF-8 byte-order mark (Excel shows the Chinese)"),
+           warehouse: Path = typer.Option(WAREHOUSE, "--warehouse")):
+    """Write marts views to Parquet (DECIMAL kept), CSV (exact decimal text; --bom for Excel) or one xlsx workbook."""
+    from .export import export as run
+
+    if not warehouse.exists():
+        err.print(f"[red]error:[/red] no warehouse at {warehouse}: run `cnbudget refresh` first")
+        raise typer.Exit(2)
+    try:
+        paths = run(warehouse, out, fmt, [v for x in views for v in x.split(",") if v] or None, bom=bom)
+    except ValueError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2)
+    for p in paths:
+        console.print(f"wrote {p}", soft_wrap=True)
+
+
+@app.command()
+def dictionary(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
+               readme: Path = typer.Option(None, "--readme", help="rewrite the contract section of this README "
+                                                                  "(between its contract markers)")):
+    """Print the analyst contract (views, columns, allowed values) as Markdown, from the warehouse's comments
+    and marts.dictionary; --readme writes it into the README between its markers."""
+    from .contract import markdown, replace_section
+    from .warehouse import connect_readonly
+
+    con = connect_readonly(warehouse)
+    md = markdown(con)
+    if readme:
+        readme.write_text(replace_section(readme.read_text(encoding="utf-8"), md), encoding="utf-8")
+        console.print(f"contract written into {readme}", soft_wrap=True)
+    else:
+        print(md)
 
 
 @app.command()

@@ -111,6 +111,7 @@ def render(warehouse: Path, out: Path | None = None) -> Path:
         trend = _df(con, "trend.sql")
         findings = _df(con, "findings.sql")
         errors = _df(con, "ingest_errors.sql")
+        superseded = con.execute(sql_text("superseded.sql", "dashboard")).fetchone()
         run = con.execute("SELECT run_id, finished_at, data_docs FROM dq.runs ORDER BY finished_at DESC LIMIT 1").fetchone()
     finally:
         con.close()
@@ -125,7 +126,7 @@ def render(warehouse: Path, out: Path | None = None) -> Path:
         counties=counties.to_dict("records"), findings=findings.to_dict("records"),
         errors=errors.to_dict("records"), charts=charts(rules, counties, trend), data_docs=data_docs,
         failures=run_failures(warehouse),
-        n_findings=len(findings), fmt=_fmt)
+        n_findings=len(findings), superseded=superseded, fmt=_fmt)
     out.write_text(page, encoding="utf-8")
     return out
 

@@ -38,6 +38,10 @@ class Measure:
     # optional: a column only some templates publish (mapped from the header
     # over it; not part of the fixed last-N-columns schema of text exports)
     optional: bool = False
+    # what the column holds (vocab/measures.csv `kind`): money (converted to 万元 into amount_wan), percent, or
+    # quantity (a count or an area: its unit is printed in the row label, e.g. 房屋(平方米)); and its unit
+    kind: str = "money"
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,10 +179,13 @@ def path_key(labels) -> str:
     return "/".join(x for x in (header_key(p) for p in labels) if x)
 
 
+MEASURE_KINDS = ("money", "percent", "quantity")
+
+
 def load_measures(path: Path = MEASURES_CSV) -> tuple[dict[str, tuple[Measure, ...]], dict[str, str]]:
     """-> ({table_type: measures in column order}, {spelling key: measure} for '*' rows).
     A spelling that names two measures of one table type is an error in the vocabulary."""
-    decl: dict[str, list[tuple[str, bool]]] = {}
+    decl: dict[str, list[tuple[str, bool, str, str]]] = {}
     spell: dict[str, dict[str, list[str]]] = {}
     generic: dict[str, str] = {}
     with open(path, encoding="utf-8", newline="") as f:
@@ -187,6 +194,11 @@ def load_measures(path: Path = MEASURES_CSV) -> tuple[dict[str, tuple[Measure, .
                                   r["role"].strip())
             if role not in ("fixed", "optional", "synonym") or not name or not sp:
                 raise ValueError(f"{path}:{n}: bad vocabulary row {r}")
+            kind, unit = (r.get("kind") or "").strip(), (r.get("unit") or "").strip()
+            if role == "synonym" and (kind or unit):
+                raise ValueError(f"{path}:{n}: kind and unit belong on the row declaring the measure: {r}")
+            if role != "synonym" and kind not in MEASURE_KINDS:
+                raise ValueError(f"{path}:{n}: kind must be one of {MEASURE_KINDS}: {r}")
             k = path_key(sp.split("/"))
             if tt == "*":
                 if role != "synonym" or generic.get(k, name) != name:
@@ -194,7 +206,7 @@ def load_measures(path: Path = MEASURES_CSV) -> tuple[dict[str, tuple[Measure, .
                 generic[k] = name
                 continue
             if role != "synonym":
-                decl.setdefault(tt, []).append((name, role == "optional"))
+                decl.setdefault(tt, []).append((name, role == "optional", kind, unit))
             s = spell.setdefault(tt, {})
             s.setdefault(name, [])
             for other, labels in s.items():
@@ -203,9 +215,9 @@ def load_measures(path: Path = MEASURES_CSV) -> tuple[dict[str, tuple[Measure, .
             s[name].append(k)
     out = {}
     for tt, ms in decl.items():
-        out[tt] = tuple(Measure(name, tuple(dict.fromkeys([path_key([name])] + spell[tt][name])), opt)
-                        for name, opt in ms)
-        undeclared = set(spell[tt]) - {m for m, _ in ms}
+        out[tt] = tuple(Measure(name, tuple(dict.fromkeys([path_key([name])] + spell[tt][name])), opt, kind, unit)
+                        for name, opt, kind, unit in ms)
+        undeclared = set(spell[tt]) - {m[0] for m in ms}
         if undeclared:
             raise ValueError(f"{path}: synonyms for measures {sorted(undeclared)} not declared for {tt}")
     return out, generic

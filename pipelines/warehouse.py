@@ -148,6 +148,9 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         register_references(con)
         dq = run_checks(con, gx_dir(warehouse), run_id) if checks else {
             "findings": 0, "gx_success": None, "data_docs": None, "instances": 0, "by_severity": {}}
+        from .dictionary import register as register_dictionary
+
+        register_dictionary(con)  # measure kinds, headline figures, 三公 items, the data dictionary
         for f in sorted((SQL_DIR / "marts").glob("*.sql")):
             run_sql_file(con, f)
         stats = summary(con)

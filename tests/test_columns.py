@@ -52,11 +52,33 @@ def test_measure_of_header_paths(ttype, path, want):
 
 def test_vocabulary_rejects_one_spelling_for_two_measures(tmp_path):
     p = tmp_path / "m.csv"
-    p.write_text("table_type,measure,spelling,role,first_seen\n"
-                 "revenue,事业收入,事业收入,fixed,x\nrevenue,其他收入,其他收入,fixed,x\n"
-                 "revenue,其他收入,事业收入,synonym,x\n", encoding="utf-8")
+    p.write_text("table_type,measure,spelling,role,first_seen,kind,unit\n"
+                 "revenue,事业收入,事业收入,fixed,x,money,\nrevenue,其他收入,其他收入,fixed,x,money,\n"
+                 "revenue,其他收入,事业收入,synonym,x,,\n", encoding="utf-8")
     with pytest.raises(ValueError, match="names both"):
         load_measures(p)
+
+
+def test_vocabulary_requires_the_kind_of_a_declared_measure(tmp_path):
+    """money / percent / quantity on the declaring row (what goes into amount_wan); never on a synonym."""
+    p = tmp_path / "m.csv"
+    p.write_text("table_type,measure,spelling,role,first_seen,kind,unit\nrevenue,事业收入,事业收入,fixed,x,,\n",
+                 encoding="utf-8")
+    with pytest.raises(ValueError, match="kind must be one of"):
+        load_measures(p)
+    p.write_text("table_type,measure,spelling,role,first_seen,kind,unit\nrevenue,事业收入,事业收入,fixed,x,money,\n"
+                 "revenue,事业收入,事业收,synonym,x,percent,%\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="kind and unit belong"):
+        load_measures(p)
+    ms, _ = load_measures(_ok_vocab(tmp_path))
+    assert [(m.name, m.kind, m.unit) for m in ms["final_gpb_expenditure"]] == [("完成预算%", "percent", "%")]
+
+
+def _ok_vocab(tmp_path):
+    p = tmp_path / "ok.csv"
+    p.write_text("table_type,measure,spelling,role,first_seen,kind,unit\n"
+                 "final_gpb_expenditure,完成预算%,完成预算%,fixed,x,percent,%\n", encoding="utf-8")
+    return p
 
 
 def test_every_vocabulary_row_names_where_it_was_first_seen():

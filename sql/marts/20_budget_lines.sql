@@ -14,7 +14,15 @@ CREATE OR REPLACE VIEW marts.budget_lines_history AS
 SELECT f.document_id, d.version, d.versions, d.is_current, d.superseded_by, d.region_code, d.county,
        d.department, d.fiscal_year, d.phase, d.dq_status, d.synthetic,
        f.table_seq, f.table_type, t.title AS table_title, f.classification, f.subject_code, f.subject_name,
-       f.subject_level, f.side, f.parent_item, f.measure, f.canonical_measure, f.header_path, f.amount_wan,
+       f.subject_level, f.side, f.parent_item, f.measure, f.canonical_measure, f.header_path,
+       -- money only (value_kind 'money', or 'unknown' for a column the vocabulary does not know); a percentage
+       -- or a quantity is in value / value_unit (vocab/measures.csv kind, unit)
+       CASE WHEN coalesce(k.kind, 'money') = 'money' THEN f.amount_wan END AS amount_wan,
+       CASE WHEN f.canonical_measure IS NULL THEN 'unknown' ELSE coalesce(k.kind, 'money') END AS value_kind,
+       CASE WHEN k.kind IN ('percent', 'quantity') THEN f.amount END AS value,
+       CASE WHEN k.kind IN ('percent', 'quantity')  -- a quantity's unit is printed in its row label: 房屋(平方米)
+            THEN coalesce(k.unit, nullif(regexp_extract(f.subject_name, '[(（]([^()（）]+)[)）]$', 1), '')) END
+           AS value_unit,
        f.amount AS amount_published,
        r.subject_code_resolved, r.code_source,  -- the code the row stands for: printed | dictionary | context
        f.unit AS unit_published, f.amount_text, f.page, f.line, f.row_idx, f.col_idx, f.src_ref,
@@ -27,6 +35,7 @@ LEFT JOIN (SELECT document_id, table_seq, row_idx, col_idx, list(DISTINCT findin
       AND lf.col_idx = f.col_idx
 LEFT JOIN marts.untrusted_tables u ON u.document_id = f.document_id AND u.table_seq = f.table_seq
 LEFT JOIN core.dim_table t ON t.document_id = f.document_id AND t.table_seq = f.table_seq
+LEFT JOIN core.ref_measure k ON k.table_type = f.table_type AND k.measure = f.canonical_measure
 LEFT JOIN core.subject_resolution r  -- pipelines/subjects.py: subject_code stays as printed
        ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
       AND r.subject_code IS NOT DISTINCT FROM f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name;
