@@ -19,7 +19,7 @@ COMMENT ON COLUMN marts.budget_execution.budget_document_id IS '预算文件编�
 COMMENT ON COLUMN marts.budget_execution.final_document_id IS '决算文件编号 — final-accounts document id';
 COMMENT ON COLUMN marts.budget_execution.final_subject_code_before_crosswalk IS '决算原科目编码（对照前） — the final''s code before the crosswalk';
 
-COMMENT ON VIEW marts.budget_lines IS '默认分析视图：当前版本、通过门控的文件的金额 — the default: figures of current documents that pass the gate';
+COMMENT ON VIEW marts.budget_lines IS '默认分析视图：当前版本的已公开金额（解析存疑的表除外），附发现编号 — the default: every published figure of the current versions, with the ids of the findings on its cell; only the tables the reader may have misread (parse doubts) are kept out';
 COMMENT ON COLUMN marts.budget_lines.document_id IS '文件编号（SHA-256 前16位） — document id (first 16 hex digits of the file''s SHA-256)';
 COMMENT ON COLUMN marts.budget_lines.region_code IS '行政区划代码（GB/T 2260） — region code (GB/T 2260; 100000 for central departments)';
 COMMENT ON COLUMN marts.budget_lines.county IS '地区名称 — region name (county, district, city or province)';
@@ -436,6 +436,25 @@ COMMENT ON COLUMN marts.three_public.table_seq IS '表序号 — table number wi
 COMMENT ON COLUMN marts.three_public.row_idx IS '表内行号 — row within the table';
 COMMENT ON COLUMN marts.three_public.col_idx IS '表内列号 — column within the table';
 
-COMMENT ON VIEW marts.untrusted_tables IS '含阻断性发现的表 — tables with a gating finding (kept out of performance_targets / projects)';
+COMMENT ON VIEW marts.untrusted_tables IS '解析存疑的表（阻断性解析问题） — tables the reader may have misread (a parse doubt of severity error, or one not tied to a table): kept out of the default views';
 COMMENT ON COLUMN marts.untrusted_tables.document_id IS '文件编号（SHA-256 前16位） — document id (first 16 hex digits of the file''s SHA-256)';
 COMMENT ON COLUMN marts.untrusted_tables.table_seq IS '表序号 — table number within the document';
+
+-- issue 14: the finer gate
+COMMENT ON COLUMN marts.budget_lines.finding_ids IS '指向本单元格的数据质量发现编号（见 marts.dq_findings.finding_id） — ids of the findings that point at this cell (marts.dq_findings.finding_id); empty: none';
+COMMENT ON COLUMN marts.budget_lines_all.finding_ids IS '指向本单元格的数据质量发现编号（见 marts.dq_findings.finding_id） — ids of the findings that point at this cell (marts.dq_findings.finding_id); empty: none';
+COMMENT ON COLUMN marts.budget_lines_history.finding_ids IS '指向本单元格的数据质量发现编号（见 marts.dq_findings.finding_id） — ids of the findings that point at this cell (marts.dq_findings.finding_id); empty: none';
+COMMENT ON COLUMN marts.budget_lines_all.parse_doubt IS '所在表解析存疑（不在默认视图） — TRUE: the table may have been misread (a parse doubt); kept out of budget_lines';
+COMMENT ON COLUMN marts.budget_lines_history.parse_doubt IS '所在表解析存疑（不在默认视图） — TRUE: the table may have been misread (a parse doubt); kept out of budget_lines';
+COMMENT ON COLUMN marts.dq_findings.finding_id IS '发现编号（跨构建稳定） — finding id, the same in every build for the same discrepancy';
+COMMENT ON COLUMN marts.dq_findings.kind IS '发现类型：parse_doubt 解析存疑 / source 来源不一致 — parse_doubt (we may have misread) or source (the publisher''s figures disagree)';
+COMMENT ON VIEW marts.line_findings IS '发现与单元格的对应 — which finding points at which published cell (a narrative finding at its table part''s cell)';
+COMMENT ON COLUMN marts.line_findings.document_id IS '单元格所在文件 — document of the cell';
+COMMENT ON COLUMN marts.line_findings.table_seq IS '表序号 — table number';
+COMMENT ON COLUMN marts.line_findings.row_idx IS '行号 — row of the cell';
+COMMENT ON COLUMN marts.line_findings.col_idx IS '列号 — column of the cell';
+COMMENT ON COLUMN marts.line_findings.finding_id IS '发现编号 — finding id';
+COMMENT ON COLUMN marts.line_findings.rule IS '规则 — rule';
+COMMENT ON COLUMN marts.line_findings.severity IS '严重程度 — severity';
+COMMENT ON COLUMN marts.line_findings.kind IS '发现类型 — parse_doubt or source';
+COMMENT ON COLUMN marts.line_findings.finding_document_id IS '发现所属文件（情况说明可指向表格部分） — document the finding is on (a narrative's finding may point at its publication's table part)';
