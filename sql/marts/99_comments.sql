@@ -7,7 +7,7 @@ COMMENT ON COLUMN marts.budget_execution.region_code IS '行政区划代码（GB
 COMMENT ON COLUMN marts.budget_execution.county IS '地区名称 — region name (county, district, city or province)';
 COMMENT ON COLUMN marts.budget_execution.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.budget_execution.fiscal_year IS '财政年度 — fiscal year';
-COMMENT ON COLUMN marts.budget_execution.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project';
+COMMENT ON COLUMN marts.budget_execution.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project, project_funding';
 COMMENT ON COLUMN marts.budget_execution.subject_code IS '科目编码（文件所印） — subject code as printed';
 COMMENT ON COLUMN marts.budget_execution.subject_name IS '科目或项目名称 — subject or item name as printed';
 COMMENT ON COLUMN marts.budget_execution.measure IS '金额栏：合计/基本支出/项目支出 — measure (合计, 基本支出, 项目支出)';
@@ -26,12 +26,12 @@ COMMENT ON COLUMN marts.budget_lines.county IS '地区名称 — region name (co
 COMMENT ON COLUMN marts.budget_lines.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.budget_lines.fiscal_year IS '财政年度 — fiscal year';
 COMMENT ON COLUMN marts.budget_lines.phase IS '阶段：budget 预算 / final 决算 — phase: budget (预算) or final (决算)';
-COMMENT ON COLUMN marts.budget_lines.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.budget_lines.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.budget_lines.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.budget_lines.table_seq IS '表序号 — table number within the document';
 COMMENT ON COLUMN marts.budget_lines.table_type IS '表类型（见 marts.dictionary） — table type of the registry (see marts.dictionary)';
 COMMENT ON COLUMN marts.budget_lines.table_title IS '表标题（文件所印） — table title as printed';
-COMMENT ON COLUMN marts.budget_lines.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project';
+COMMENT ON COLUMN marts.budget_lines.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project, project_funding';
 COMMENT ON COLUMN marts.budget_lines.subject_code IS '科目编码（文件所印） — subject code as printed';
 COMMENT ON COLUMN marts.budget_lines.subject_name IS '科目或项目名称 — subject or item name as printed';
 COMMENT ON COLUMN marts.budget_lines.subject_level IS '科目级次：类/款/项/total/… — subject level (see marts.dictionary)';
@@ -55,19 +55,19 @@ COMMENT ON COLUMN marts.budget_lines.row_idx IS '表内行号 — row within the
 COMMENT ON COLUMN marts.budget_lines.col_idx IS '表内列号 — column within the table';
 COMMENT ON COLUMN marts.budget_lines.src_ref IS '单元格出处 — cell reference (page/table/row/column)';
 
-COMMENT ON VIEW marts.budget_lines_all IS '当前版本的全部金额，含未通过校验的文件 — every figure of the current versions, failing documents included (dq_status)';
+COMMENT ON VIEW marts.budget_lines_all IS '当前版本的全部金额，含解析存疑的表 — every figure of the current versions, the tables the reader may have misread included (parse_doubt)';
 COMMENT ON COLUMN marts.budget_lines_all.document_id IS '文件编号（SHA-256 前16位） — document id (first 16 hex digits of the file''s SHA-256)';
 COMMENT ON COLUMN marts.budget_lines_all.region_code IS '行政区划代码（GB/T 2260） — region code (GB/T 2260; 100000 for central departments)';
 COMMENT ON COLUMN marts.budget_lines_all.county IS '地区名称 — region name (county, district, city or province)';
 COMMENT ON COLUMN marts.budget_lines_all.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.budget_lines_all.fiscal_year IS '财政年度 — fiscal year';
 COMMENT ON COLUMN marts.budget_lines_all.phase IS '阶段：budget 预算 / final 决算 — phase: budget (预算) or final (决算)';
-COMMENT ON COLUMN marts.budget_lines_all.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.budget_lines_all.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.budget_lines_all.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.budget_lines_all.table_seq IS '表序号 — table number within the document';
 COMMENT ON COLUMN marts.budget_lines_all.table_type IS '表类型（见 marts.dictionary） — table type of the registry (see marts.dictionary)';
 COMMENT ON COLUMN marts.budget_lines_all.table_title IS '表标题（文件所印） — table title as printed';
-COMMENT ON COLUMN marts.budget_lines_all.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project';
+COMMENT ON COLUMN marts.budget_lines_all.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project, project_funding';
 COMMENT ON COLUMN marts.budget_lines_all.subject_code IS '科目编码（文件所印） — subject code as printed';
 COMMENT ON COLUMN marts.budget_lines_all.subject_name IS '科目或项目名称 — subject or item name as printed';
 COMMENT ON COLUMN marts.budget_lines_all.subject_level IS '科目级次：类/款/项/total/… — subject level (see marts.dictionary)';
@@ -102,12 +102,12 @@ COMMENT ON COLUMN marts.budget_lines_history.county IS '地区名称 — region 
 COMMENT ON COLUMN marts.budget_lines_history.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.budget_lines_history.fiscal_year IS '财政年度 — fiscal year';
 COMMENT ON COLUMN marts.budget_lines_history.phase IS '阶段：budget 预算 / final 决算 — phase: budget (预算) or final (决算)';
-COMMENT ON COLUMN marts.budget_lines_history.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.budget_lines_history.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.budget_lines_history.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.budget_lines_history.table_seq IS '表序号 — table number within the document';
 COMMENT ON COLUMN marts.budget_lines_history.table_type IS '表类型（见 marts.dictionary） — table type of the registry (see marts.dictionary)';
 COMMENT ON COLUMN marts.budget_lines_history.table_title IS '表标题（文件所印） — table title as printed';
-COMMENT ON COLUMN marts.budget_lines_history.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project';
+COMMENT ON COLUMN marts.budget_lines_history.classification IS '科目分类（见 marts.dictionary） — classification: function, economic, summary, unit_block, asset, item, project, project_funding';
 COMMENT ON COLUMN marts.budget_lines_history.subject_code IS '科目编码（文件所印） — subject code as printed';
 COMMENT ON COLUMN marts.budget_lines_history.subject_name IS '科目或项目名称 — subject or item name as printed';
 COMMENT ON COLUMN marts.budget_lines_history.subject_level IS '科目级次：类/款/项/total/… — subject level (see marts.dictionary)';
@@ -253,7 +253,7 @@ COMMENT ON COLUMN marts.documents.n_tables IS '表数 — number of tables found
 COMMENT ON COLUMN marts.documents.unit IS '金额单位 — money unit printed (万元 / 元)';
 COMMENT ON COLUMN marts.documents.file_type IS '文件格式 — file type (pdf, txt)';
 COMMENT ON COLUMN marts.documents.parser_version IS '解析器版本 — parser version the document was read with';
-COMMENT ON COLUMN marts.documents.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.documents.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.documents.dq_errors IS '阻断性发现数 — number of gating (error) findings';
 COMMENT ON COLUMN marts.documents.dq_warnings IS '警告数 — number of warnings';
 COMMENT ON COLUMN marts.documents.version IS '版本序号 — version number within its part of the publication';
@@ -303,7 +303,7 @@ COMMENT ON COLUMN marts.performance_targets.region_code IS '行政区划代码�
 COMMENT ON COLUMN marts.performance_targets.county IS '地区名称 — region name (county, district, city or province)';
 COMMENT ON COLUMN marts.performance_targets.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.performance_targets.fiscal_year IS '财政年度 — fiscal year';
-COMMENT ON COLUMN marts.performance_targets.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.performance_targets.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.performance_targets.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.performance_targets.table_seq IS '表序号 — table number within the document';
 COMMENT ON COLUMN marts.performance_targets.scope IS '范围：project 项目 / unit 单位整体 — performance table scope';
@@ -329,7 +329,7 @@ COMMENT ON COLUMN marts.performance_targets_all.region_code IS '行政区划代�
 COMMENT ON COLUMN marts.performance_targets_all.county IS '地区名称 — region name (county, district, city or province)';
 COMMENT ON COLUMN marts.performance_targets_all.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.performance_targets_all.fiscal_year IS '财政年度 — fiscal year';
-COMMENT ON COLUMN marts.performance_targets_all.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.performance_targets_all.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.performance_targets_all.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.performance_targets_all.table_seq IS '表序号 — table number within the document';
 COMMENT ON COLUMN marts.performance_targets_all.scope IS '范围：project 项目 / unit 单位整体 — performance table scope';
@@ -356,7 +356,7 @@ COMMENT ON COLUMN marts.projects.region_code IS '行政区划代码（GB/T 2260�
 COMMENT ON COLUMN marts.projects.county IS '地区名称 — region name (county, district, city or province)';
 COMMENT ON COLUMN marts.projects.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.projects.fiscal_year IS '财政年度 — fiscal year';
-COMMENT ON COLUMN marts.projects.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.projects.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.projects.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.projects.table_seq IS '表序号 — table number within the document';
 COMMENT ON COLUMN marts.projects.project IS '项目名称 — project (or the unit for unit-level tables)';
@@ -375,7 +375,7 @@ COMMENT ON COLUMN marts.projects_all.region_code IS '行政区划代码（GB/T 2
 COMMENT ON COLUMN marts.projects_all.county IS '地区名称 — region name (county, district, city or province)';
 COMMENT ON COLUMN marts.projects_all.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.projects_all.fiscal_year IS '财政年度 — fiscal year';
-COMMENT ON COLUMN marts.projects_all.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.projects_all.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.projects_all.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.projects_all.table_seq IS '表序号 — table number within the document';
 COMMENT ON COLUMN marts.projects_all.project IS '项目名称 — project (or the unit for unit-level tables)';
@@ -414,7 +414,7 @@ COMMENT ON COLUMN marts.three_public.county IS '地区名称 — region name (co
 COMMENT ON COLUMN marts.three_public.department IS '部门（规范名称） — department, canonical name';
 COMMENT ON COLUMN marts.three_public.fiscal_year IS '财政年度 — fiscal year';
 COMMENT ON COLUMN marts.three_public.phase IS '阶段：budget 预算 / final 决算 — phase: budget (预算) or final (决算)';
-COMMENT ON COLUMN marts.three_public.dq_status IS '数据质量状态：pass / warn / fail — data-quality status (fail: a gating finding)';
+COMMENT ON COLUMN marts.three_public.dq_status IS '数据质量状态：pass / warn / fail — data-quality status of the document (fail: an error finding)';
 COMMENT ON COLUMN marts.three_public.synthetic IS '是否合成文件（测试用，未公开） — TRUE for a forged test document (never published)';
 COMMENT ON COLUMN marts.three_public.table_type IS '表类型（见 marts.dictionary） — table type of the registry (see marts.dictionary)';
 COMMENT ON COLUMN marts.three_public.table_title IS '表标题（文件所印） — table title as printed';
@@ -457,4 +457,4 @@ COMMENT ON COLUMN marts.line_findings.finding_id IS '发现编号 — finding id
 COMMENT ON COLUMN marts.line_findings.rule IS '规则 — rule';
 COMMENT ON COLUMN marts.line_findings.severity IS '严重程度 — severity';
 COMMENT ON COLUMN marts.line_findings.kind IS '发现类型 — parse_doubt or source';
-COMMENT ON COLUMN marts.line_findings.finding_document_id IS '发现所属文件（情况说明可指向表格部分） — document the finding is on (a narrative's finding may point at its publication's table part)';
+COMMENT ON COLUMN marts.line_findings.finding_document_id IS '发现所属文件（情况说明可指向表格部分） — document the finding is on (a narrative finding may point at the table part of its publication)';
