@@ -18,7 +18,10 @@ from pipelines.readers.text_export import read_blocks
 from pipelines.refresh import load_manifest, refresh
 from pipelines.segment import segment
 
-LIMITS = Limits(max_bytes=5_000_000, max_pages=1000, timeout_s=6, workers=2)
+# nothing in the batch needs the time limit any more (the stream bomb is refused by the stream bound before
+# it is parsed; the time limit is tested alone, deterministically, in test_hostile2): a generous one keeps a
+# loaded machine from timing out a good document
+LIMITS = Limits(max_bytes=5_000_000, max_pages=1000, timeout_s=60, workers=2)
 
 # file -> (error_kind, a phrase the message must contain)
 EXPECTED_ERRORS = {
@@ -29,7 +32,7 @@ EXPECTED_ERRORS = {
     "cid_garbage.pdf": ("unmapped_glyphs", "no Unicode mapping"),
     "pages_2000.pdf": ("too_many_pages", "2000 pages"),
     "page_bomb.pdf": ("too_many_pages", "200000 pages"),
-    "stream_bomb.pdf": ("timeout", "CNBUDGET_TIMEOUT_S"),
+    "stream_bomb.pdf": ("too_large", "CNBUDGET_MAX_STREAM_MB"),
     "huge.pdf": ("too_large", "CNBUDGET_MAX_BYTES"),
     "pingxiang_gbk.txt": ("not_text", "not UTF-8"),
     "notes.docx": ("unsupported_type", "unsupported file type"),
@@ -120,8 +123,8 @@ def test_the_batch_continues_and_only_whole_documents_load(batch):
 
 
 def test_limits_are_quick(batch):
-    """The 2,000-page PDF and the page bomb are refused from the page count; only the stream bomb
-    costs its timeout."""
+    """The 2,000-page PDF and the page bomb are refused from the page count, the stream bomb from its
+    inflated size: no bad input costs a time limit."""
     *_, stats, _ = batch
     assert stats["wall"] < 90, stats["wall"]
 
