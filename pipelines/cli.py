@@ -44,7 +44,7 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
             err.print(f"[red]refused:[/red] {_m(e)}")
             raise typer.Exit(3)
         except (FileNotFoundError, WarehouseInRaw) as e:
-            err.print(f"[red]error:[/red] {_m(e)}")
+            err.print(f"[red]error:[/red] {_m(e)}", soft_wrap=True)
             raise typer.Exit(2)
         except StagingError as e:
             err.print(f"[red]stopped, the warehouse is unchanged:[/red] {_m(e.strerror or e)}")
@@ -106,7 +106,9 @@ def _print_rows(cols, rows, fmt):
     elif fmt == "json":
         print(json.dumps([dict(zip(cols, r)) for r in rows], ensure_ascii=False, default=str, indent=1))
     else:
-        t = Table(*[plain(c) for c in cols])
+        t = Table()
+        for c in cols:
+            t.add_column(plain(c))
         for r in rows:  # values are document text: shown as they are, never read as markup or control codes
             t.add_row(*[plain("" if v is None else v) for v in r])
         console.print(t)
