@@ -39,7 +39,7 @@ EXPECTED_ERRORS = {
     "manifest.json": ("manifest_invalid", "escapes the raw folder"),
     "link.txt": ("outside_raw", "outside the raw folder"),
 }
-LOADED = {"good.pdf", "broken_xref.pdf", "encrypted_open.pdf", "pingxiang.txt", "odd_numbers.txt", "hezheng.txt",
+LOADED = {"good.pdf", "broken_xref.pdf", "encrypted_open.pdf", "copy_protected.pdf", "pingxiang.txt", "odd_numbers.txt", "hezheng.txt",
           "missing_column.txt", "extra_column.txt", "cid_export.txt"}
 # files named .pdf that are no PDF at all: classified (document_kind 'not_pdf'), not ingest errors
 NOT_PDF = {"error_page.pdf": "an HTML page", "report.docx.pdf": "a ZIP container", "sheet.xls.pdf": "an OLE document"}
@@ -61,6 +61,7 @@ def batch(tmp_path_factory):
     shutil.rmtree(raw / "_src")
     B.encrypted_pdf(raw, "")
     B.encrypted_pdf(raw, "secret")
+    B.copy_protected_pdf(raw)
     B.duplicate(raw, good)
     (raw / "notes.docx").write_bytes(b"PK\x03\x04")
     with open(raw / "huge.pdf", "wb") as f:  # over max_bytes (sparse: costs no disk)
@@ -141,14 +142,18 @@ def _budget(con, name: str) -> list[tuple]:
 
 def test_damaged_but_readable_pdfs_read_like_the_text(batch):
     """A broken xref table is rebuilt by pdfium, a PDF encrypted with an empty user password opens
-    without one: both give exactly the facts of the text path."""
+    without one, one that also forbids copying its text is read all the same (and says so in its record):
+    all give exactly the facts of the text path."""
     *_, con = batch
     parsed = normalize(segment(B.small_blocks()))
     want = _sorted((r["table_type"], r["subject_code"], r["subject_name"], r["measure"], r["amount"])
                    for r in parsed.budget)
     assert want
-    for name in ("good.pdf", "broken_xref.pdf", "encrypted_open.pdf"):
+    for name in ("good.pdf", "broken_xref.pdf", "encrypted_open.pdf", "copy_protected.pdf"):
         assert _budget(con, name) == want, name
+    protected = {Path(p).name for (p,) in con.execute("SELECT source_path FROM marts.documents WHERE copy_protected")
+                 .fetchall()}
+    assert protected == {"copy_protected.pdf"}
 
 
 def test_odd_number_forms_read_to_the_same_facts(batch):

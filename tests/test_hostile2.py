@@ -27,6 +27,7 @@ from pipelines.refresh import WarehouseInRaw, load_manifest, read_manifest, refr
 
 runner = CliRunner()
 ESC_NAME = "\x1b]0;pwned\x07evil.docx"  # a file name that is a terminal command (sets the window title)
+MARKUP_NAME = "[red]notes[link=x].docx"  # a file name that is rich markup (a "/" cannot be in a name)
 
 
 def _sha(p: Path) -> str:
@@ -53,6 +54,7 @@ def batch(tmp_path_factory):
     B.link(raw, "passwd.txt", "/etc/passwd")
     B.sparse(raw, "terabyte.pdf", 1 << 40)  # hashing it would take hours
     (raw / ESC_NAME).write_bytes(b"PK\x03\x04")
+    (raw / MARKUP_NAME).write_bytes(b"PK\x03\x04 another")
     pid = _sha(raw / "pingxiang.txt")[:16]
     B.manifest(raw, {
         "pingxiang.txt": {"department": "平乡县人力资源和社会保障局[/]"},  # rich markup in document text
@@ -85,6 +87,7 @@ EXPECTED = {
     "passwd.txt": ("outside_raw", "/etc/passwd"),
     "terabyte.pdf": ("too_large", "1099511627776 bytes"),
     ESC_NAME: ("unsupported_type", "unsupported file type"),
+    MARKUP_NAME: ("unsupported_type", "unsupported file type"),
 }
 
 
@@ -135,6 +138,7 @@ def test_text_is_shown_as_text(batch):
     con = duckdb.connect(str(wh), read_only=True)
     assert "\x1b" not in res.output and "\x07" not in res.output
     assert "\\x1b]0;pwned\\x07evil.docx" in res.output
+    assert MARKUP_NAME in res.output.replace("\n", "")  # printed as it is, not taken for markup
     out = _cli(con, ["dq", "--warehouse", str(wh), "--details"])
     assert out.exit_code == 0, out.output[-2000:]
     q = runner.invoke(app, ["sql", "SELECT department, ? AS file FROM marts.documents ORDER BY 1",
