@@ -110,6 +110,10 @@ def _what(mode: int) -> str:
     return next((what for test, what in _KINDS if test(mode)), "not a regular file")
 
 
+class SnapshotWriteError(OSError):
+    """The snapshot could not be written (disk full, read-only …): a staging failure, not the file's."""
+
+
 class _Refused(Exception):
     def __init__(self, kind: str, error: str, hint: str):
         super().__init__(error)
@@ -149,6 +153,41 @@ def _read_fd(fd: int, limit: int, st: os.stat_result, out=None) -> str:
         raise _Refused("file_changed", f"the file changed while it was read ({st.st_size} bytes when opened, "
                        f"{n} read); not read", _CHANGED_HINT)
     return h.hexdigest()
+
+
+class _Writer:
+    """A file whose write errors are :class:`SnapshotWriteError` (told apart from errors reading the raw file)."""
+
+    def __init__(self, fh):
+        self.fh = fh
+
+    def write(self, data: bytes):
+        try:
+            self.fh.write(data)
+        except OSError as e:
+            raise SnapshotWriteError(e.errno, f"cannot write the snapshot {self.fh.name}: {e.strerror}") from e
+
+
+def copy_snapshot(fd: int, limit: int, st: os.stat_result, dest: Path) -> str:
+    """Copy the descriptor to ``dest`` while hashing it (see :func:`_read_fd`); a failure to write is a
+    :class:`SnapshotWriteError`; on any failure ``dest`` is removed."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        out = open(dest, "wb")
+    except OSError as e:
+        raise SnapshotWriteError(e.errno, f"cannot write the snapshot {dest}: {e.strerror}") from e
+    try:
+        try:
+            sha = _read_fd(fd, limit, st, _Writer(out))
+        finally:
+            try:
+                out.close()
+            except OSError as e:
+                raise SnapshotWriteError(e.errno, f"cannot write the snapshot {dest}: {e.strerror}") from e
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return sha
 
 
 def _open_checked(p: Path, root: str, max_bytes: int) -> tuple[int, os.stat_result]:
@@ -237,14 +276,8 @@ def scan(raw_dir: Path, limits=None, snapshots: Path | None = None,
                 if snapshots is not None and need is not None and need(sha):
                     source = taken.get(sha)
                     if source is None:
-                        snapshots.mkdir(parents=True, exist_ok=True)
                         source = snapshots / f"{sha[:16]}{p.suffix.lower()}"
-                        try:
-                            with open(source, "wb") as out:
-                                again = _read_fd(fd, limits.max_bytes, st, out)
-                        except BaseException:
-                            source.unlink(missing_ok=True)
-                            raise
+                        again = copy_snapshot(fd, limits.max_bytes, st, source)
                         if again != sha:
                             source.unlink(missing_ok=True)
                             raise _Refused("file_changed", "the file changed while it was read (two reads of the "
@@ -256,6 +289,8 @@ def scan(raw_dir: Path, limits=None, snapshots: Path | None = None,
             refused.append({"document_id": None, "source_path": str(p), "sha256": None, "error_kind": e.kind,
                             "error": e.error, "hint": e.hint})
             continue
+        except SnapshotWriteError:
+            raise
         except FileNotFoundError:
             continue  # removed since the folder was listed
         except OSError as e:

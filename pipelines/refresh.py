@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .config import staging_dir
-from .extract import PARSER_VERSION, Discovered, extract_one, scan, staged_path
+from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
 from .limits import LIMIT_KINDS, Limits, fault
 from .warehouse import build, inputs_fingerprint, live_fingerprint, live_summary, refresh_lock
 
@@ -385,7 +385,9 @@ def _child_main():
     caller's ``__main__`` is re-imported."""
     import resource
 
-    _die_with_parent()
+    import sys
+
+    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else None)
     conn_in = mpc.Connection(os.dup(0), writable=False)
     conn_out = mpc.Connection(os.dup(1), readable=False)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -430,7 +432,7 @@ def _child_main():
             return
 
 
-def _die_with_parent():
+def _die_with_parent(parent: int | None):
     """Linux: this process gets SIGKILL when the refresh that started it ends, however it ends (SIGKILL
     included) — an extraction never outlives its refresh."""
     try:
@@ -441,7 +443,7 @@ def _die_with_parent():
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
-    if os.getppid() == 1:  # the parent was already gone before the signal was armed
+    if parent is not None and os.getppid() != parent:  # the parent was gone before the signal was armed
         os._exit(1)
 
 
@@ -464,8 +466,8 @@ class _Child:
 
         # its own process group: whatever it starts is killed with it (killpg); _die_with_parent() covers
         # the refresh being killed outright
-        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.refresh import _child_main; _child_main()"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, process_group=0)
+        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.refresh import _child_main; _child_main()",
+                                      str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, process_group=0)
         self.peak_kb = 0
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
@@ -546,16 +548,14 @@ def snapshot_dir(staging: Path) -> Path:
 def _snapshot(d: Discovered, snapshots: Path, limits: Limits) -> Discovered | dict:
     """``d`` with a private copy of its bytes (opened once, copied while hashed, the hash checked against
     ``d.sha256``), or an ingest-error record when the file is refused or no longer holds those bytes."""
-    from .extract import _open_checked, _read_fd, _Refused
+    from .extract import _open_checked, _Refused, copy_snapshot
 
     real = os.path.realpath(d.path)
     try:
         fd, st = _open_checked(Path(real), os.path.dirname(real), limits.max_bytes)
         try:
-            snapshots.mkdir(parents=True, exist_ok=True)
             src = snapshots / f"{d.document_id}{d.path.suffix.lower()}"
-            with open(src, "wb") as out:
-                sha = _read_fd(fd, limits.max_bytes, st, out)
+            sha = copy_snapshot(fd, limits.max_bytes, st, src)
         finally:
             os.close(fd)
         if sha != d.sha256:
@@ -566,7 +566,7 @@ def _snapshot(d: Discovered, snapshots: Path, limits: Limits) -> Discovered | di
         return {"document_id": None, "source_path": str(d.path), "sha256": None, "error_kind": e.kind,
                 "error": e.error, "hint": e.hint}
     except OSError as e:
-        if e.errno in _NO_SPACE:
+        if isinstance(e, SnapshotWriteError) or e.errno in _NO_SPACE:
             raise StagingError(e.errno, f"cannot write staging under {snapshots}: {e}; free disk space and run "
                                "the refresh again") from e
         return {"document_id": None, "source_path": str(d.path), "sha256": None, "error_kind": "io_error",
@@ -782,11 +782,13 @@ class WarehouseInRaw(ValueError):
 
 
 def check_placement(raw_dir: Path, warehouse: Path) -> None:
-    """Refuse a warehouse, or a staging folder, inside the raw folder — or a raw folder inside them."""
+    """Refuse a warehouse or a staging folder inside the raw folder (it would read its own output), and a raw
+    folder inside the staging folder (staging is cleaned)."""
     raw = os.path.realpath(raw_dir)
     for what, p in (("warehouse", warehouse.parent), ("staging folder", staging_dir(warehouse))):
         real = os.path.realpath(p)
-        if real == raw or real.startswith(raw.rstrip(os.sep) + os.sep) or raw.startswith(real.rstrip(os.sep) + os.sep):
+        if real == raw or real.startswith(raw.rstrip(os.sep) + os.sep) or (
+                what == "staging folder" and raw.startswith(real.rstrip(os.sep) + os.sep)):
             raise WarehouseInRaw(f"the {what} {p} is inside the raw folder {raw_dir} (or holds it): the refresh would "
                                  "read its own output; put the warehouse outside the raw folder")
 
@@ -834,8 +836,11 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
 
         try:
             docs, refused = scan(raw_dir, limits, snapshots, need)
-        except BaseException:
+        except BaseException as e:
             shutil.rmtree(snapshots, ignore_errors=True)
+            if isinstance(e, SnapshotWriteError) or (isinstance(e, OSError) and e.errno in _NO_SPACE):
+                raise StagingError(e.errno, f"cannot write staging under {staging}: {e}; free disk space and run "
+                                   "the refresh again") from e
             raise
         extra_errors += refused
         # the same bytes twice under two names are one document

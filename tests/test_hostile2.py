@@ -23,7 +23,7 @@ from pipelines.cli import app
 from pipelines.extract import scan
 from pipelines.limits import Limits
 from pipelines.readers.pdf import read_pdf
-from pipelines.refresh import WarehouseInRaw, load_manifest, read_manifest, refresh
+from pipelines.refresh import WarehouseInRaw, check_placement, load_manifest, read_manifest, refresh
 
 runner = CliRunner()
 ESC_NAME = "\x1b]0;pwned\x07evil.docx"  # a file name that is a terminal command (sets the window title)
@@ -247,6 +247,20 @@ def test_a_file_grown_past_the_limit_while_read_is_not_read_whole(tmp_path):
     assert not list((tmp_path / "snap").glob("*"))
 
 
+def test_extract_all_without_a_snapshot_takes_one_and_checks_the_hash(tmp_path):
+    """Callers that discover without snapshots (the Dagster assets) get one taken by extract_all, from one
+    open, checked against the discovered SHA-256: a file rewritten since is file_changed, not staged."""
+    import pipelines.refresh as R
+
+    raw = _text_raw(tmp_path)
+    [d] = scan(raw)[0]
+    assert d.source is None
+    (raw / "pingxiang.txt").write_bytes(B.seed("000").read_bytes())
+    [r] = R.extract_all([d], tmp_path / "staging", {}, limits=Limits(timeout_s=60))
+    assert (r["status"], r["error_kind"], r["record"]["error_kind"]) == ("error", "file_changed", "file_changed")
+    assert not [p for p in (tmp_path / "staging").iterdir()]
+
+
 def test_a_file_swapped_for_a_link_after_discovery_is_not_read(tmp_path, monkeypatch):
     """Replaced by a link to a file outside raw/ while the refresh runs: what is extracted — and cached under
     the original's SHA-256 — is the snapshot of the bytes that were hashed, never the outside file (the next
@@ -412,5 +426,8 @@ def test_a_warehouse_inside_the_raw_folder_is_refused(tmp_path):
         with pytest.raises(WarehouseInRaw, match="inside the raw folder"):
             refresh(raw, wh)
     assert sorted(p.name for p in raw.iterdir()) == ["pingxiang.txt"]  # nothing written there
+    check_placement(raw, tmp_path / "budget.duckdb")  # beside the raw folder is fine
+    with pytest.raises(WarehouseInRaw, match="staging folder"):  # the staging folder holding raw/ is not
+        check_placement(tmp_path / "staging" / "raw", tmp_path / "budget.duckdb")
     res = runner.invoke(app, ["refresh", "--raw", str(raw), "--warehouse", str(raw / "x" / "budget.duckdb")])
     assert res.exit_code == 2 and "is inside the raw folder" in " ".join(res.output.split())
