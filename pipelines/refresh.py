@@ -41,8 +41,19 @@ class StagingError(OSError):
 # ------------------------------------------------------------------ manifest
 MANIFEST_MAX_BYTES = 1024 * 1024  # a manifest is a few KB: more is not a manifest
 MANIFEST_MAX_DEPTH = 3            # {path: {field: value}}: an object of objects of scalars
-_DOCUMENT_KINDS = ("budget", "unit_budget", "final_accounts", "performance_targets_only", "narrative_only",
-                   "evaluation_report", "not_budget")
+
+
+def _document_kinds() -> tuple[str, ...]:
+    """The kinds a manifest may set: vocab/document_kinds.csv (what a file that is no PDF is, not_pdf, is
+    decided from its bytes)."""
+    import csv
+
+    path = Path(__file__).resolve().parents[1] / "vocab" / "document_kinds.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(r["kind"] for r in csv.DictReader(fh) if r["kind"] not in ("not_pdf", "unreadable"))
+
+
+_DOCUMENT_KINDS = _document_kinds()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
