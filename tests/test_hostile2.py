@@ -345,6 +345,15 @@ def test_default_memory_limit_is_sized_from_the_machine():
     assert Limits(max_memory_mb=0).max_memory_mb == 0
 
 
+def test_new_limits_from_environment(monkeypatch):
+    monkeypatch.setenv("CNBUDGET_MAX_STREAM_MB", "64")
+    monkeypatch.setenv("CNBUDGET_WORKERS", "4")
+    monkeypatch.delenv("CNBUDGET_MAX_MEMORY_MB", raising=False)
+    lim = Limits.from_env()
+    assert (lim.max_stream_mb, lim.workers, lim.max_memory_mb) == (64, 4, Limits(workers=4).max_memory_mb)
+    assert lim.fingerprint()["max_stream_mb"] == 64  # a too_large from the stream bound is retried when it changes
+
+
 # ------------------------------------------------------------------ no orphans
 RUN = "import sys; from pipelines.refresh import refresh; refresh(sys.argv[1], sys.argv[2])"
 
