@@ -37,6 +37,7 @@ bench: setup
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/warehouse.py
 	$(BIN)/python bench/dagster_overhead.py
+	$(BIN)/python bench/hostile.py
 
 ## Corpus scoreboard over ../shared/real (scratch warehouse under data/warehouse/score/; JSON beside it).
 ## SCORE_ARGS="--compare before.json" lists what changed since an earlier run.

@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .config import RAW_DIR, WAREHOUSE
+from .display import markup_safe as _m
+from .display import plain, visible
 
 app = typer.Typer(add_completion=False, help="cnbudget: Chinese department budgets into a DuckDB warehouse.")
 console = Console()
@@ -25,7 +27,7 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     import logging
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    from .refresh import StagingError
+    from .refresh import StagingError, WarehouseInRaw
     from .refresh import refresh as run
     from .warehouse import RefreshBusy
 
@@ -34,20 +36,20 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
         task = prog.add_task("extract", total=None, current="")
 
         def cb(i, n, r):
-            prog.update(task, total=n, completed=i, current=Path(r["path"]).name[:50])
+            prog.update(task, total=n, completed=i, current=_m(Path(r["path"]).name[:50]))
 
         try:
             stats = run(raw, warehouse, force=force, progress=cb)
         except RefreshBusy as e:
-            err.print(f"[red]refused:[/red] {e}")
+            err.print(f"[red]refused:[/red] {_m(e)}")
             raise typer.Exit(3)
-        except FileNotFoundError as e:
-            err.print(f"[red]error:[/red] {e}")
+        except (FileNotFoundError, WarehouseInRaw) as e:
+            err.print(f"[red]error:[/red] {_m(e)}", soft_wrap=True)
             raise typer.Exit(2)
         except StagingError as e:
-            err.print(f"[red]stopped, the warehouse is unchanged:[/red] {e.strerror or e}")
+            err.print(f"[red]stopped, the warehouse is unchanged:[/red] {_m(e.strerror or e)}")
             raise typer.Exit(4)
-    t = Table(title=f"cnbudget refresh — {stats['warehouse']}", show_header=False)
+    t = Table(title=plain(f"cnbudget refresh — {stats['warehouse']}"), show_header=False)
     if stats.get("unchanged"):
         t.add_row("nothing new", "no document changed since the last build: the warehouse is unchanged")
     t.add_row("documents loaded", str(stats["documents"]))
@@ -60,16 +62,17 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     t.add_row("findings", f"error {stats['findings_error']}, warn {stats['findings_warn']} (current documents; "
                           f"{stats['superseded_documents']} superseded left out: error "
                           f"{stats['findings_error_superseded']}, warn {stats['findings_warn_superseded']})")
-    t.add_row("GX Data Docs", str(stats["dq"]["data_docs"]))
+    t.add_row("GX Data Docs", plain(stats["dq"]["data_docs"]))
     from .dashboard import render
 
-    t.add_row("dashboard", str(render(warehouse)))
+    t.add_row("dashboard", plain(render(warehouse)))
     t.add_row("seconds (build+checks)", str(stats["seconds"]))
     console.print(t)
     for e in stats["errors"]:
-        console.print(f"[red]could not read[/red] {e['path']}: {e.get('error')}", soft_wrap=True)
+        console.print(f"[red]could not read[/red] {_m(e['path'])}: {_m(e.get('error'))}", soft_wrap=True)
     for a, b in stats["duplicates"]:
-        console.print(f"[yellow]duplicate[/yellow] {a} has the same content as {b}; loaded once", soft_wrap=True)
+        console.print(f"[yellow]duplicate[/yellow] {_m(a)} has the same content as {_m(b)}; loaded once",
+                      soft_wrap=True)
 
 
 @app.command()
@@ -83,12 +86,12 @@ def sql(query: str = typer.Argument(..., help="a read-only SQL query"),
     try:
         con = connect_readonly(warehouse)
     except FileNotFoundError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {_m(e)}")
         raise typer.Exit(2)
     try:
         cur = con.execute(query, param or None)
     except Exception as e:  # duckdb raises its own error types for read-only violations etc.
-        err.print(f"[red]query failed:[/red] {e}")
+        err.print(f"[red]query failed:[/red] {_m(e)}")
         raise typer.Exit(1)
     cols = [d[0] for d in cur.description] if cur.description else []
     rows = cur.fetchall()
@@ -107,14 +110,15 @@ def _print_rows(cols, rows, fmt):
     else:
         from rich.table import Column
 
-        text = [["" if v is None else str(v) for v in r] for r in rows]
+        # values are document text: shown as they are, never read as markup or control codes
+        text = [[visible("" if v is None else v) for v in r] for r in rows]
         # a number is never cut or wrapped: a numeric column is as wide as its widest value; text columns wrap
         num = [bool(text) and all(_is_number(r[j]) for r in text if r[j]) for j in range(len(cols))]
         widths = [max([len(str(c))] + [len(r[j]) for r in text]) for j, c in enumerate(cols)]
-        t = Table(*[Column(str(c), no_wrap=num[j], min_width=widths[j] if num[j] else None,
+        t = Table(*[Column(_m(c), no_wrap=num[j], min_width=widths[j] if num[j] else None,
                            justify="right" if num[j] else "left", overflow="fold") for j, c in enumerate(cols)])
         for r in text:
-            t.add_row(*r)
+            t.add_row(*[plain(v) for v in r])
         wide = Console(width=max(console.width, sum(w + 3 for w, n in zip(widths, num) if n) + 4 * len(cols)))
         wide.print(t)
 
@@ -139,15 +143,15 @@ def export(out: Path = typer.Option(..., "--out", help="folder to write the file
     from .export import export as run
 
     if not warehouse.exists():
-        err.print(f"[red]error:[/red] no warehouse at {warehouse}: run `cnbudget refresh` first")
+        err.print(f"[red]error:[/red] no warehouse at {_m(warehouse)}: run `cnbudget refresh` first")
         raise typer.Exit(2)
     try:
         paths = run(warehouse, out, fmt, [v for x in views for v in x.split(",") if v] or None, bom=bom)
     except ValueError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {_m(e)}")
         raise typer.Exit(2)
     for p in paths:
-        console.print(f"wrote {p}", soft_wrap=True)
+        console.print(f"wrote {_m(p)}", soft_wrap=True)
 
 
 @app.command()
@@ -163,7 +167,7 @@ def dictionary(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
     md = markdown(con)
     if readme:
         readme.write_text(replace_section(readme.read_text(encoding="utf-8"), md), encoding="utf-8")
-        console.print(f"contract written into {readme}", soft_wrap=True)
+        console.print(f"contract written into {_m(readme)}", soft_wrap=True)
     else:
         print(md)
 
@@ -182,7 +186,7 @@ def dq(warehouse: Path = typer.Option(WAREHOUSE, "--warehouse"),
         from .dashboard import render
 
         path = render(warehouse, out)
-        console.print(f"dashboard written to {path}", soft_wrap=True)
+        console.print(plain(f"dashboard written to {path}"), soft_wrap=True)
         return
     con = connect_readonly(warehouse)
     for name in ("dq_documents.sql", "dq_rules.sql") + (("dq_details.sql",) if details else ()):
@@ -227,34 +231,36 @@ def score(raw: Path = typer.Option(SCORE_RAW, "--raw", help="folder of documents
     res = sc.compute(warehouse, sc.load_truth(truth) if truth else None)
     if not quiet:
         t = Table("document", "kind", "department", "region", "year", "std read/present", "facts", "unknown hdr",
-                  "parse err", "recon ok/failed", title=f"cnbudget score — {raw}")
+                  "parse err", "recon ok/failed", title=plain(f"cnbudget score — {raw}"))
         for d in res.documents:
             tr = d.get("truth") or {}
             mark = lambda k: "" if not tr else ("" if tr.get(k) else " ✗")  # noqa: E731
-            t.add_row(Path(d["source_path"]).name[:40], d.get("kind") or "", (d["department"] or "")[:22] + mark("department"),
-                      (d["region_code"] or "") + mark("region"), str(d["fiscal_year"] or "") + mark("year"),
-                      f"{d['types_read']}/{d['types_present']}", str(d["budget_facts"] + d["target_facts"]),
-                      str(d["unknown_headers"]), str(d["parse_errors"]), f"{d['recon_passed']}/{d['recon_failed']}")
+            t.add_row(*map(plain, (
+                Path(d["source_path"]).name[:40], d.get("kind") or "", (d["department"] or "")[:22] + mark("department"),
+                (d["region_code"] or "") + mark("region"), str(d["fiscal_year"] or "") + mark("year"),
+                f"{d['types_read']}/{d['types_present']}", str(d["budget_facts"] + d["target_facts"]),
+                str(d["unknown_headers"]), str(d["parse_errors"]), f"{d['recon_passed']}/{d['recon_failed']}")))
         console.print(t)
         for e in res.ingest_errors:
-            console.print(f"[red]not read[/red] {e['source_path']}: {e['error_kind']}: {e['error']}", soft_wrap=True)
+            console.print(f"[red]not read[/red] {_m(e['source_path'])}: {_m(e['error_kind'])}: {_m(e['error'])}",
+                          soft_wrap=True)
     tt = Table("total", "value", title="corpus totals", show_header=False)
     for k, v in res.totals.items():
-        tt.add_row(k, str(v))
+        tt.add_row(plain(k), plain(v))
     console.print(tt)
     out = out or warehouse.parent / "score.json"
     out.write_text(json.dumps(res.to_json(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    console.print(f"scoreboard written to {out}", soft_wrap=True)
+    console.print(plain(f"scoreboard written to {out}"), soft_wrap=True)
     if against:
         diff = sc.compare(json.loads(against.read_text(encoding="utf-8")), res.to_json())
-        ct = Table("total", "before", "after", title=f"against {against}")
+        ct = Table("total", "before", "after", title=plain(f"against {against}"))
         for k, (a, b) in diff["totals"].items():
-            ct.add_row(k, str(a), str(b) + ("" if a == b else " *"))
+            ct.add_row(plain(k), plain(a), plain(str(b) + ("" if a == b else " *")))
         console.print(ct)
         for w in diff["worse"]:
-            console.print(f"[red]worse[/red] {w['source_path']}: {', '.join(w['changes'])}", soft_wrap=True)
+            console.print(f"[red]worse[/red] {_m(w['source_path'])}: {_m(', '.join(w['changes']))}", soft_wrap=True)
         for g in diff["better"]:
-            console.print(f"[green]better[/green] {g['source_path']}: {', '.join(g['changes'])}", soft_wrap=True)
+            console.print(f"[green]better[/green] {_m(g['source_path'])}: {_m(', '.join(g['changes']))}", soft_wrap=True)
 
 
 @app.command()
@@ -269,7 +275,7 @@ def forge(counties: int = typer.Option(3, "--counties"), years: int = typer.Opti
 
     paths = run(out, counties=counties, years=years, departments=departments, seed=seed, start_year=start_year,
                 fmt=fmt, finals=finals, truth=truth)
-    console.print(f"forged {len(paths)} documents (+ .truth.json each) in {out}", soft_wrap=True)
+    console.print(plain(f"forged {len(paths)} documents (+ .truth.json each) in {out}"), soft_wrap=True)
 
 
 @app.command()
@@ -289,15 +295,15 @@ def subjects(raw: list[Path] = typer.Option([], "--raw", help="a folder of docum
         raise typer.Exit(2)
     for p in list(raw) + list(warehouse):
         if not p.exists():
-            err.print(f"[red]error:[/red] {p} does not exist")
+            err.print(f"[red]error:[/red] {_m(p)} does not exist")
             raise typer.Exit(2)
     built = [(w, None) for w in warehouse]
     rows = build_from_raw(list(raw), work, extra=built) if raw else build_from_warehouses(built)
     write_csv(rows, out)
     by = Counter((r["classification"], r["level"]) for r in rows if r["status"] == "preferred")
-    console.print(f"wrote {len(rows)} names of {sum(by.values())} codes to {out}: "
-                  + ", ".join(f"{c} {lv} {n}" for (c, lv), n in sorted(by.items()))
-                  + f"; {sum(r['conflict'] == 'true' for r in rows)} names in conflict", soft_wrap=True)
+    console.print(plain(f"wrote {len(rows)} names of {sum(by.values())} codes to {out}: "
+                        + ", ".join(f"{c} {lv} {n}" for (c, lv), n in sorted(by.items()))
+                        + f"; {sum(r['conflict'] == 'true' for r in rows)} names in conflict"), soft_wrap=True)
 
 
 @app.command("render-samples")
@@ -307,7 +313,7 @@ def render_samples(seeds: Path = typer.Option(Path("../shared/seeds"), "--seeds"
     from .pdfgen import render_seed_corpus
 
     for p in render_seed_corpus(seeds, out):
-        console.print(f"wrote {p}")
+        console.print(plain(f"wrote {p}"))
 
 
 if __name__ == "__main__":

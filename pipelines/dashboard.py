@@ -16,6 +16,9 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from .display import visible
 
 from .config import gx_dir
 from .sqlfiles import sql_text
@@ -131,7 +134,8 @@ def render(warehouse: Path, out: Path | None = None) -> Path:
     return out
 
 
-def _fmt(v) -> str:
+def _fmt(v) -> Markup:
+    """A value of the warehouse (document text) for the page: HTML-escaped once, control characters shown."""
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
-        return ""
-    return html.escape(str(v))
+        return Markup("")
+    return Markup(html.escape(visible(v)))

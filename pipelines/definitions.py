@@ -22,10 +22,12 @@ class RefreshConfig(dg.Config):
 
 @dg.asset(group_name="ingest", description="Every file under the raw folder, identified by SHA-256.")
 def raw_documents(context: dg.AssetExecutionContext, config: RefreshConfig) -> list[dict]:
-    from .extract import discover
+    from .extract import scan
 
-    docs = discover(Path(config.raw_dir))
-    context.add_output_metadata({"documents": len(docs), "bytes": sum(d.size for d in docs)})
+    docs, refused = scan(Path(config.raw_dir))  # each file opened once; links out, FIFOs, too large: refused
+    for p in refused:
+        context.log.warning(f"{p['source_path']}: {p['error_kind']}: {p['error']}")
+    context.add_output_metadata({"documents": len(docs), "bytes": sum(d.size for d in docs), "refused": len(refused)})
     return [{"path": str(d.path), "sha256": d.sha256, "size": d.size, "file_type": d.file_type} for d in docs]
 
 

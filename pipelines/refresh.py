@@ -15,15 +15,18 @@ import errno
 import json
 import multiprocessing.connection as mpc
 import os
+import re
 import shutil
+import signal
 import time
 import uuid
+import zlib
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
 from .config import staging_dir
-from .extract import PARSER_VERSION, Discovered, discover, extract_one, staged_path
+from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
 from .limits import LIMIT_KINDS, Limits, fault
 from .warehouse import build, inputs_fingerprint, live_fingerprint, live_summary, refresh_lock
 
@@ -36,29 +39,155 @@ class StagingError(OSError):
 
 
 # ------------------------------------------------------------------ manifest
+MANIFEST_MAX_BYTES = 1024 * 1024  # a manifest is a few KB: more is not a manifest
+MANIFEST_MAX_DEPTH = 3            # {path: {field: value}}: an object of objects of scalars
+
+
+def _document_kinds() -> tuple[str, ...]:
+    """The kinds a manifest may set: vocab/document_kinds.csv (what a file that is no PDF is, not_pdf, is
+    decided from its bytes)."""
+    import csv
+
+    path = Path(__file__).resolve().parents[1] / "vocab" / "document_kinds.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(r["kind"] for r in csv.DictReader(fh) if r["kind"] not in ("not_pdf", "unreadable"))
+
+
+_DOCUMENT_KINDS = _document_kinds()
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _text(n: int):
+    def check(v):
+        if not isinstance(v, str) or not v.strip():
+            return "must be a non-empty string"
+        if len(v) > n:
+            return f"is longer than {n} characters"
+        if _CONTROL.search(v):
+            return "holds control characters"
+        return None
+    return check
+
+
+def _year(v):
+    if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, str) and v.isdigit() and len(v) == 4)):
+        return "must be a year (an integer such as 2023)"
+    if not 1949 <= int(v) <= 2100:
+        return "is out of range (1949–2100)"
+    return None
+
+
+def _one_of(values):
+    return lambda v: None if v in values else f"must be one of {', '.join(values)}"
+
+
+# the fields a manifest entry may set, each with its check (None: valid)
+MANIFEST_FIELDS = {
+    "fiscal_year": _year,
+    "county": _text(100),
+    "region_code": lambda v: None if isinstance(v, str) and re.fullmatch(r"\d{6}", v) else "must be 6 digits (GB/T 2260)",
+    "department": _text(200),
+    "department_code": _text(50),
+    "phase": _one_of(("budget", "final")),
+    "published_at": _text(40),  # a text that is no date is a manifest_disagrees warning at extraction
+    "document_kind": _one_of(_DOCUMENT_KINDS),
+}
+
+
+def _entry_problem(rel: str, meta) -> str | None:
+    """Why a manifest entry cannot be applied (None: it can)."""
+    from .extract import PROVENANCE
+
+    if not isinstance(meta, dict):
+        return f"manifest entry {rel!r} is not an object of field: value"
+    prov = sorted(k for k in meta if k in PROVENANCE)
+    if prov:
+        return (f"manifest entry {rel!r} sets {', '.join(prov)}: what identifies a file is taken from the file "
+                "itself, never from the manifest")
+    unknown = sorted(k for k in meta if k not in MANIFEST_FIELDS)
+    if unknown:
+        return f"manifest entry {rel!r} has unknown field(s) {', '.join(map(repr, unknown))[:200]}"
+    for k, v in meta.items():
+        why = MANIFEST_FIELDS[k](v) if v is not None else None
+        if why:
+            return f"manifest entry {rel!r}: {k} {why} (got {v!r:.60})"
+    return None
+
+
+def _json_depth(text: str) -> int:
+    """Deepest nesting of [ and { outside strings (computed before parsing: a deep document must not
+    reach the recursive parser)."""
+    depth = deepest = 0
+    in_str = esc = False
+    for ch in text:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _manifest_text(raw_dir: Path) -> str | None:
+    """The manifest's text, read once from a regular file inside the raw folder of at most
+    MANIFEST_MAX_BYTES (ValueError otherwise); None when there is none."""
+    from .extract import _open_checked, _Refused
+
+    mf = raw_dir / "manifest.json"
+    if not os.path.lexists(mf):
+        return None
+    try:
+        fd, st = _open_checked(mf, os.path.realpath(raw_dir), MANIFEST_MAX_BYTES)
+    except _Refused as e:
+        raise ValueError(f"manifest.json refused: {e.error}") from None
+    try:
+        data = os.read(fd, MANIFEST_MAX_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MANIFEST_MAX_BYTES:
+        raise ValueError(f"manifest.json is over {MANIFEST_MAX_BYTES} bytes")
+    text = data.decode("utf-8")
+    if _json_depth(text) > MANIFEST_MAX_DEPTH:
+        raise ValueError(f"manifest.json is nested deeper than {MANIFEST_MAX_DEPTH} levels "
+                         "({path: {field: value}} is all it may hold)")
+    return text
+
+
 def _manifest_entries(raw_dir: Path):
     """Yield (relative path, resolved path or None, meta, problem or None)."""
-    mf = raw_dir / "manifest.json"
-    if not mf.exists():
+    text = _manifest_text(raw_dir)
+    if text is None:
         return
-    data = json.loads(mf.read_text(encoding="utf-8"))
+    data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("manifest.json must be an object {relative path: {field: value}}")
     root = raw_dir.resolve()
     for rel, meta in data.items():
-        p = (raw_dir / rel).resolve()
-        if root not in p.parents:
+        try:
+            p = (raw_dir / rel).resolve()
+        except (OSError, RuntimeError, ValueError):
+            p = None
+        if p is None or root not in p.parents:
             yield rel, None, meta, f"manifest path escapes the raw folder: {rel!r}"
-        elif not isinstance(meta, dict):
-            yield rel, None, meta, f"manifest entry {rel!r} is not an object of field: value"
-        else:
-            yield rel, p, meta, None
+            continue
+        problem = _entry_problem(rel, meta)
+        yield (rel, None, meta, problem) if problem else (rel, p, meta, None)
 
 
 def load_manifest(raw_dir: Path) -> dict[str, dict]:
     """Optional ``manifest.json`` in the raw folder: {relative path: {field: value}}
-    overriding metadata read from the document (county, region_code, fiscal_year …).
-    Paths must stay inside the raw folder (ValueError otherwise)."""
+    overriding metadata read from the document (county, region_code, fiscal_year …; the fields of
+    MANIFEST_FIELDS, checked).  Paths must stay inside the raw folder (ValueError otherwise, and for any
+    entry that is not valid)."""
     out = {}
     for rel, p, meta, problem in _manifest_entries(Path(raw_dir)):
         if problem:
@@ -69,7 +198,7 @@ def load_manifest(raw_dir: Path) -> dict[str, dict]:
 
 def read_manifest(raw_dir: Path) -> tuple[dict[str, dict], list[dict]]:
     """Like :func:`load_manifest` but never raises: bad entries are left out and returned as
-    ingest-error records (a manifest that is not valid JSON applies no override at all)."""
+    ingest-error records (a manifest that cannot be read applies no override at all)."""
     raw_dir = Path(raw_dir)
     mf = raw_dir / "manifest.json"
     out: dict[str, dict] = {}
@@ -81,13 +210,15 @@ def read_manifest(raw_dir: Path) -> tuple[dict[str, dict], list[dict]]:
 
     try:
         for rel, p, meta, problem in _manifest_entries(raw_dir):
-            if problem:
+            if problem and "escapes the raw folder" in problem:
                 err(f"{problem}; entry ignored",
                     "manifest paths are relative to the raw folder and must stay inside it")
+            elif problem:
+                err(f"{problem}; entry ignored", "manifest fields: " + ", ".join(MANIFEST_FIELDS))
             else:
                 out[str(p)] = meta
-    except (ValueError, UnicodeDecodeError) as e:
-        err(f"manifest.json unreadable ({type(e).__name__}: {e}); no override applied",
+    except (ValueError, UnicodeDecodeError, RecursionError, OSError, MemoryError) as e:
+        err(f"manifest.json unreadable ({type(e).__name__}: {str(e)[:300]}); no override applied",
             "fix manifest.json: UTF-8 JSON {\"relative/path.pdf\": {\"fiscal_year\": 2023}}")
         out = {}
     return out, problems
@@ -176,6 +307,39 @@ def _pdf_probe(path: Path, sample_pages: int = 5) -> tuple[int, float] | None:
 
 UNMAPPED_SHARE = 0.5  # more than half the glyphs of the first pages without a Unicode mapping: not read
 
+_STREAM = re.compile(rb"stream\r?\n")
+
+
+def inflation_bomb(path: Path, limit: int, chunk: int = 1 << 20) -> tuple[int, int] | None:
+    """(offset, bytes) of the first stream of the file that inflates (zlib / FlateDecode) to more than
+    ``limit`` bytes, else None.  Every stream is inflated in chunks of ``chunk`` bytes that are thrown away,
+    so the check costs about a second per GB inflated and no memory.  (A stream that is encrypted or
+    filtered twice is not measured here: the address-space limit of the child is the backstop.)"""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    mv = memoryview(data)
+    step = 1 << 16
+    for m in _STREAM.finditer(data):
+        start = pos = m.end()
+        z = zlib.decompressobj()
+        try:
+            out = len(z.decompress(mv[pos:pos + step], chunk))
+            pos += step
+            while not z.eof and out <= limit:
+                if z.unconsumed_tail:
+                    got = z.decompress(z.unconsumed_tail, chunk)
+                elif pos < len(data):
+                    got = z.decompress(mv[pos:pos + step], chunk)
+                    pos += step
+                else:
+                    break
+                out += len(got)
+        except zlib.error:
+            continue  # not a Flate stream (or damaged): the reader says what it is
+        if out > limit:
+            return start, out
+    return None
+
 
 _NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
@@ -184,7 +348,14 @@ def _extract_checked(d: Discovered, staging: Path, override: dict | None, force:
     """extract_one plus the page limit, run inside the child."""
     target = staged_path(staging, d)
     if d.file_type == "pdf" and (force or not target.exists()):
-        probe = _pdf_probe(d.path)
+        bomb = inflation_bomb(d.read_path, limits.max_stream_mb * 1024 * 1024)
+        if bomb is not None:
+            return stage_error(d, staging, "too_large",
+                               f"a compressed stream (at byte {bomb[0]}) inflates to more than "
+                               f"{limits.max_stream_mb} MB (CNBUDGET_MAX_STREAM_MB); not read",
+                               "check the file (a decompression bomb?); raise CNBUDGET_MAX_STREAM_MB if it is genuine",
+                               limits)
+        probe = _pdf_probe(d.read_path)
         if probe is not None and probe[0] > limits.max_pages:
             return stage_error(d, staging, "too_many_pages",
                                f"{probe[0]} pages, over the limit of {limits.max_pages} (CNBUDGET_MAX_PAGES); not read",
@@ -225,6 +396,9 @@ def _child_main():
     caller's ``__main__`` is re-imported."""
     import resource
 
+    import sys
+
+    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else None)
     conn_in = mpc.Connection(os.dup(0), writable=False)
     conn_out = mpc.Connection(os.dup(1), readable=False)
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -255,7 +429,7 @@ def _child_main():
         if task is None:
             return
         d_fields, staging, override, force = task
-        d = Discovered(Path(d_fields[0]), *d_fields[1:])
+        d = Discovered.from_fields(d_fields)
         fault("child_extract", fault_spec)
         try:
             res = _extract_checked(d, Path(staging), override, force, limits)
@@ -269,13 +443,43 @@ def _child_main():
             return
 
 
+def _die_with_parent(parent: int | None):
+    """Linux: this process gets SIGKILL when the refresh that started it ends, however it ends (SIGKILL
+    included) — an extraction never outlives its refresh."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # the parent was gone before the signal was armed
+        os._exit(1)
+
+
+def _vm_peak_kb(pid: int) -> int | None:
+    """Peak address space of a process (VmPeak, kB), None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmPeak:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 class _Child:
     def __init__(self, limits: Limits, fault_spec: str):
         import subprocess
         import sys
 
-        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.refresh import _child_main; _child_main()"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        # its own process group: whatever it starts is killed with it (killpg); _die_with_parent() covers
+        # the refresh being killed outright
+        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.refresh import _child_main; _child_main()",
+                                      str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, process_group=0)
+        self.peak_kb = 0
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
         self.proc.stdin.close()
@@ -306,10 +510,20 @@ class _Child:
             except OSError:
                 pass
 
+    def sample(self):
+        self.peak_kb = max(self.peak_kb, _vm_peak_kb(self.pid) or 0)
+
+    def _killpg(self):
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def kill(self, staging: Path | None = None):
         if self.alive():
-            self.proc.kill()
+            self._killpg()
         self.proc.wait()
+        self._killpg()  # anything it started
         self._close()
         if staging is not None and self.doc is not None:  # what it was writing is not a staged document
             shutil.rmtree(staging / f".tmp-{self.doc.document_id}-{self.pid}", ignore_errors=True)
@@ -319,8 +533,9 @@ class _Child:
         try:
             self.proc.wait(10)
         except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired
-            self.proc.kill()
+            self._killpg()
             self.proc.wait()
+        self._killpg()
         self._close()
 
 
@@ -335,14 +550,55 @@ def _signal_name(code: int | None) -> str:
         return f"signal {-code}"
 
 
+def snapshot_dir(staging: Path) -> Path:
+    """Where this process keeps the snapshots of the files it extracts (a ``.tmp-*`` folder: what a killed
+    refresh leaves there is deleted by the next one)."""
+    return staging / f".tmp-snap-{os.getpid()}"
+
+
+def _snapshot(d: Discovered, snapshots: Path, limits: Limits) -> Discovered | dict:
+    """``d`` with a private copy of its bytes (opened once, copied while hashed, the hash checked against
+    ``d.sha256``), or an ingest-error record when the file is refused or no longer holds those bytes."""
+    from .extract import _open_checked, _Refused, copy_snapshot
+
+    real = os.path.realpath(d.path)
+    try:
+        fd, st = _open_checked(Path(real), os.path.dirname(real), limits.max_bytes)
+        try:
+            src = snapshots / f"{d.document_id}{d.path.suffix.lower()}"
+            sha = copy_snapshot(fd, limits.max_bytes, st, src)
+        finally:
+            os.close(fd)
+        if sha != d.sha256:
+            src.unlink(missing_ok=True)
+            raise _Refused("file_changed", "the file changed after it was discovered (other bytes now); not read",
+                           "it is read again on the next refresh")
+    except _Refused as e:
+        return {"document_id": None, "source_path": str(d.path), "sha256": None, "error_kind": e.kind,
+                "error": e.error, "hint": e.hint}
+    except OSError as e:
+        if isinstance(e, SnapshotWriteError) or e.errno in _NO_SPACE:
+            raise StagingError(e.errno, f"cannot write staging under {snapshots}: {e}; free disk space and run "
+                               "the refresh again") from e
+        return {"document_id": None, "source_path": str(d.path), "sha256": None, "error_kind": "io_error",
+                "error": f"cannot read the file ({type(e).__name__}: {e.strerror or e}); not read",
+                "hint": "it is tried again on the next refresh"}
+    return Discovered(d.path, d.sha256, d.size, d.file_type, src, st.st_mtime if d.mtime is None else d.mtime)
+
+
 def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict], *, force: bool = False,
                 limits: Limits | None = None,
-                progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
+                progress: Callable[[int, int, dict], None] | None = None,
+                snapshots: Path | None = None) -> list[dict]:
     """Extract and stage every document (one child process per worker slot, see module doc).
-    Returns one status dict per document, in the order of ``docs``.  Raises
-    :class:`StagingError` when staging cannot be written."""
+    Returns one status dict per document, in the order of ``docs``; a document that could not be read at
+    all (it changed, or is refused) has status ``error`` and its ingest-error record under ``record``
+    (nothing staged: it is tried again next time).  The readers open a snapshot of the bytes that were
+    hashed (``Discovered.source``, taken here when discovery did not); snapshots are deleted as documents
+    finish.  Raises :class:`StagingError` when staging cannot be written."""
     limits = limits or Limits.from_env()
     staging.mkdir(parents=True, exist_ok=True)
+    snapshots = snapshots or snapshot_dir(staging)
     fault_spec = os.environ.get("CNBUDGET_FAULT", "")
     results: dict[str, dict] = {}
     todo: list[Discovered] = []
@@ -350,6 +606,8 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
 
     def done(d: Discovered, r: dict):
         results[d.document_id] = r
+        if d.source is not None and d.source.parent == snapshots:
+            d.source.unlink(missing_ok=True)
         count[0] += 1
         if progress:
             progress(count[0], len(docs), r)
@@ -369,6 +627,13 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                                 f"{d.size} bytes, over the limit of {limits.max_bytes} (CNBUDGET_MAX_BYTES); "
                                 "not read", "check the file; raise CNBUDGET_MAX_BYTES if it is genuine", limits))
             continue
+        if d.source is None and d.size > 0:
+            got = _snapshot(d, snapshots, limits)
+            if isinstance(got, dict):
+                done(d, {"document_id": d.document_id, "status": "error", "path": str(d.path),
+                         "error": got["error"], "error_kind": got["error_kind"], "record": got})
+                continue
+            d = got
         todo.append(d)
 
     def override(d):
@@ -386,10 +651,22 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                             "report this document to the cnbudget maintainers", limits)
         done(d, r)
 
+    try:
+        _extract_todo(todo, staging, limits, force, override, finish, done, fault_spec)
+    finally:
+        for d in todo:
+            if d.source is not None and d.source.parent == snapshots:
+                d.source.unlink(missing_ok=True)
+        shutil.rmtree(snapshots, ignore_errors=True)
+    return [results[d.document_id] for d in docs]
+
+
+def _extract_todo(todo: list[Discovered], staging: Path, limits: Limits, force: bool, override, finish, done,
+                  fault_spec: str):
     if not limits.isolate:
         for d in todo:
             finish(d, _extract_checked(d, staging, override(d), force, limits))
-        return [results[d.document_id] for d in docs]
+        return
 
     pending = deque(todo)
     children: list[_Child] = []
@@ -404,12 +681,14 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                     d = pending.popleft()
                     c.doc, c.deadline = d, time.monotonic() + limits.timeout_s
                     # a child that cannot take it is seen below as dead
-                    c.send(((str(d.path), d.sha256, d.size, d.file_type), str(staging), override(d), force))
+                    c.send((d.fields(), str(staging), override(d), force))
             busy = [c for c in children if c.doc is not None]
             if not busy:
                 break
             wait = max(0.0, min(c.deadline for c in busy) - time.monotonic())
-            mpc.wait([c.conn for c in busy], timeout=wait)  # a result, or EOF when a child dies
+            mpc.wait([c.conn for c in busy], timeout=min(wait, 0.25))  # a result, or EOF when a child dies
+            for c in busy:
+                c.sample()  # its address space, to tell a death at the memory limit from another
             for i, c in enumerate(children):
                 d = c.doc
                 if d is None:
@@ -428,7 +707,15 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                 if not (dead or late):
                     continue
                 c.kill(staging)
-                if dead:
+                cap_kb = (limits.max_memory_mb or 0) * 1024
+                if dead and cap_kb and c.peak_kb >= 0.85 * cap_kb and c.proc.returncode != 0:
+                    r = stage_error(d, staging, "memory_limit",
+                                    f"the extraction process reached its memory limit ({limits.max_memory_mb} MB of "
+                                    f"address space, CNBUDGET_MAX_MEMORY_MB; peak {c.peak_kb // 1024} MB) and died "
+                                    f"({_signal_name(c.proc.returncode)}); not read",
+                                    "check the file (a PDF bomb?); raise CNBUDGET_MAX_MEMORY_MB if it is genuine",
+                                    limits)
+                elif dead:
                     r = stage_error(d, staging, "worker_died",
                                     f"the extraction process died ({_signal_name(c.proc.returncode)}) while reading "
                                     f"this document (memory limit {limits.max_memory_mb} MB, CNBUDGET_MAX_MEMORY_MB)",
@@ -451,7 +738,6 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                 c.stop()
             else:
                 c.kill()
-    return [results[d.document_id] for d in docs]
 
 
 # ------------------------------------------------------------------ the refresh
@@ -502,11 +788,51 @@ def outside_raw(docs: list[Discovered], raw_dir: Path) -> tuple[list[Discovered]
     return keep, errs
 
 
+class WarehouseInRaw(ValueError):
+    """The warehouse or its staging would sit inside the raw folder (it would ingest its own output)."""
+
+
+def check_placement(raw_dir: Path, warehouse: Path) -> None:
+    """Refuse a warehouse or a staging folder inside the raw folder (it would read its own output), and a raw
+    folder inside the staging folder (staging is cleaned)."""
+    raw = os.path.realpath(raw_dir)
+    for what, p in (("warehouse", warehouse.parent), ("staging folder", staging_dir(warehouse))):
+        real = os.path.realpath(p)
+        if real == raw or real.startswith(raw.rstrip(os.sep) + os.sep) or (
+                what == "staging folder" and raw.startswith(real.rstrip(os.sep) + os.sep)):
+            raise WarehouseInRaw(f"the {what} {p} is inside the raw folder {raw_dir} (or holds it): the refresh would "
+                                 "read its own output; put the warehouse outside the raw folder")
+
+
+class _Terminated(SystemExit):
+    pass
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated(128 + signum)
+
+
 def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
             progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
+    """Discover, extract, build, check and swap in (see the module doc).  SIGTERM (cron, systemd, timeout)
+    ends it like Ctrl-C: the extraction children are killed, the lock released, the live warehouse kept."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _refresh(raw_dir, warehouse, force=force, progress=progress, limits=limits)
+    before = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return _refresh(raw_dir, warehouse, force=force, progress=progress, limits=limits)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
+             progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
     raw_dir, warehouse = Path(raw_dir), Path(warehouse)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
+    check_placement(raw_dir, warehouse)
     limits = limits or Limits.from_env()
     with refresh_lock(warehouse):
         fault("after_lock")
@@ -514,9 +840,20 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
         _clean_leftovers(warehouse, staging)
         staging.mkdir(parents=True, exist_ok=True)
         manifest, extra_errors = read_manifest(raw_dir)
-        docs = [d for d in discover(raw_dir) if d.path.name != "manifest.json"]
-        docs, outside = outside_raw(docs, raw_dir)
-        extra_errors += outside
+        snapshots = snapshot_dir(staging)
+
+        def need(sha: str) -> bool:
+            return force or not (staging / f"{sha[:16]}-v{PARSER_VERSION}").exists()
+
+        try:
+            docs, refused = scan(raw_dir, limits, snapshots, need)
+        except BaseException as e:
+            shutil.rmtree(snapshots, ignore_errors=True)
+            if isinstance(e, SnapshotWriteError) or (isinstance(e, OSError) and e.errno in _NO_SPACE):
+                raise StagingError(e.errno, f"cannot write staging under {staging}: {e}; free disk space and run "
+                                   "the refresh again") from e
+            raise
+        extra_errors += refused
         # the same bytes twice under two names are one document
         seen: dict[str, Discovered] = {}
         duplicates = []
@@ -526,7 +863,9 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
             else:
                 seen[d.sha256] = d
         unique = list(seen.values())
-        results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress)
+        results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress,
+                              snapshots=snapshots)
+        extra_errors += [r["record"] for r in results if r.get("record")]
         # earlier versions of documents republished in place
         staged = [staged_path(staging, d) for d in unique] + superseded_versions(unique, staging, limits)
         paths = {d.document_id: str(d.path) for d in unique}
@@ -541,7 +880,7 @@ def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
             stats["unchanged"] = False
         stats["extracted"] = sum(r["status"] == "extracted" for r in results)
         stats["cached"] = sum(r["status"] == "cached" for r in results)
-        stats["errors"] = [r for r in results if r["status"] == "error" or r.get("error")] + [
+        stats["errors"] = [r for r in results if (r["status"] == "error" or r.get("error")) and not r.get("record")] + [
             {"path": e["source_path"], "status": "error", "error": e["error"], "error_kind": e["error_kind"]}
             for e in extra_errors]
         stats["duplicates"] = [(str(a.path), str(b.path)) for a, b in duplicates]

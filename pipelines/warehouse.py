@@ -180,7 +180,7 @@ _DOC_COLUMNS = {
     "department": pl.Utf8, "department_code": pl.Utf8, "fiscal_year": pl.Int32, "phase": pl.Utf8, "unit": pl.Utf8,
     "department_printed": pl.Utf8, "document_kind": pl.Utf8, "metadata_source": pl.Utf8,
     "pages": pl.Int32, "n_tables": pl.Int32, "seconds": pl.Float64, "source_mtime": pl.Utf8,
-    "synthetic": pl.Boolean, "published_at": pl.Utf8,
+    "synthetic": pl.Boolean, "published_at": pl.Utf8, "copy_protected": pl.Boolean,
 }
 
 

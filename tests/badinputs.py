@@ -315,3 +315,75 @@ def odd_numbers(d: Path) -> Path:
     p = d / "odd_numbers.txt"
     p.write_text(text, encoding="utf-8")
     return p
+
+
+# ------------------------------------------------------------------ round two (issue 18): what is not a document
+def fifo(d: Path, name: str = "pipe.pdf") -> Path:
+    """A named pipe: opening it for reading blocks until a writer comes (none will)."""
+    import os
+
+    p = d / name
+    os.mkfifo(p)
+    return p
+
+
+def unix_socket(d: Path, name: str = "sock.pdf") -> Path:
+    """A Unix socket file (left bound, never listened on)."""
+    import socket
+
+    p = d / name
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(p))
+    s.close()
+    return p
+
+
+def link(d: Path, name: str, target) -> Path:
+    """A symbolic link ``name`` -> ``target`` (dangling, a loop, a device, a file outside …)."""
+    import os
+
+    p = d / name
+    os.symlink(target, p)
+    return p
+
+
+def link_loop(d: Path) -> Path:
+    link(d, "loop_b.pdf", "loop_a.pdf")
+    return link(d, "loop_a.pdf", "loop_b.pdf")
+
+
+def sparse(d: Path, name: str, size: int, head: bytes = b"%PDF-1.7\n") -> Path:
+    """A file of ``size`` bytes that costs no disk (a hole after ``head``)."""
+    p = d / name
+    with open(p, "wb") as f:
+        f.write(head)
+        f.truncate(size)
+    return p
+
+
+def copy_protected_pdf(d: Path, name: str = "copy_protected.pdf") -> Path:
+    """The small Pingxiang tables encrypted with an empty user password and copying forbidden — the
+    protection government sites often put on their disclosures."""
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    return render(small_blocks(), d / name, encrypt=StandardEncryption("", "owner-secret", canPrint=1, canCopy=0))
+
+
+TEXT_PAGE = (b"BT /F1 12 Tf 72 720 Td (Budget notes for the year) Tj ET\n"
+             b"BT /F1 12 Tf 72 700 Td (second line of the page) Tj ET")
+
+
+def mediabox_pdf(d: Path, box: bytes, name: str) -> Path:
+    """One page of text whose MediaBox is ``box`` (e.g. ``b"[595 842 0 0]"``: corners swapped, which the
+    spec allows)."""
+    p = d / name
+    p.write_bytes(_pages_pdf(1, TEXT_PAGE).replace(b"/MediaBox [0 0 595 842]", b"/MediaBox " + box))
+    return p
+
+
+def inflation_bomb_pdf(d: Path, mb: int, name: str = "inflation_bomb.pdf") -> Path:
+    """One page whose Flate content stream inflates to ``mb`` MB of zeros-like text (compresses ~1000:1)."""
+    content = b"%" + b" " * (mb * 1024 * 1024) + b"\nBT /F1 12 Tf 72 720 Td (x) Tj ET"
+    p = d / name
+    p.write_bytes(_pages_pdf(1, content, compress=True))
+    return p

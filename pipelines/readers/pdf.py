@@ -79,6 +79,7 @@ class PdfReadResult:
     pages: list[PageInfo]
     warnings: list[str] = field(default_factory=list)
     info: dict[str, str] = field(default_factory=dict)  # the document information (Title, Keywords, Subject …)
+    copy_protected: bool = False  # encrypted with permissions that forbid copying text (read all the same)
 
     @property
     def needs_ocr(self) -> list[int]:
@@ -168,8 +169,19 @@ def _to_display(rot: int, w: float, h: float, x: float, y: float) -> tuple[float
     return x, y
 
 
-def _page_chars(page, textpage, rot: int) -> list[_Char]:
+def _page_box(page) -> tuple[float, float, float, float]:
+    """The page's MediaBox normalised (the spec allows any two opposite corners); an empty or absurd one
+    is replaced by the box pdfium lays the page out in."""
     l, b, r, t = page.get_mediabox()
+    l, r = min(l, r), max(l, r)
+    b, t = min(b, t), max(b, t)
+    if r - l < 1 or t - b < 1:
+        l, b, r, t = page.get_bbox()
+    return l, b, r, t
+
+
+def _page_chars(page, textpage, rot: int) -> list[_Char]:
+    l, b, r, t = _page_box(page)
     w, h = r - l, t - b
     pw, ph = (h, w) if rot in (90, 270) else (w, h)
     raw_tp = textpage.raw
@@ -306,6 +318,23 @@ def _count_objects(page) -> tuple[int, int]:
     return segs, imgs
 
 
+def copy_forbidden(doc: pdfium.PdfDocument) -> bool:
+    """Encrypted with permissions that forbid extracting text (bit 5 of /P).  The permission bits are
+    advisory: a reader of public disclosures reads the text anyway, and records that it was protected."""
+    if pdfium_c.FPDF_GetSecurityHandlerRevision(doc.raw) == -1:
+        return False
+    return not (pdfium_c.FPDF_GetDocPermissions(doc.raw) & 0x10)
+
+
+def _unprotected_copy(doc: pdfium.PdfDocument, folder: str) -> Path:
+    """The document saved without its security handler (what camelot reads: it refuses a PDF whose
+    permissions forbid copying)."""
+    out = Path(folder) / "unprotected.pdf"
+    with open(out, "wb") as fh:
+        doc.save(fh, flags=pdfium_c.FPDF_REMOVE_SECURITY)
+    return out
+
+
 # --------------------------------------------------------------------------
 # camelot
 
@@ -368,12 +397,31 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
     ``'vector'`` (default, render-free, fast) or ``'combined'`` (camelot's
     default, raster+vector, ~20x slower; finds rules drawn in ways the
     vector engine misses)."""
+    import tempfile
+
     path = Path(path)
     doc = _open(path, password)
     try:
         doc_info = {k: str(v) for k, v in doc.get_metadata_dict().items() if v}
     except pdfium.PdfiumError:
         doc_info = {}
+    protected = copy_forbidden(doc)
+    with tempfile.TemporaryDirectory(prefix="cnbudget-pdf-") as tmp:
+        if protected:
+            try:
+                camelot_path, camelot_password = _unprotected_copy(doc, tmp), None
+            except Exception:  # noqa: BLE001 - read what pdfium reads; camelot's pages then fail with a warning
+                camelot_path, camelot_password = path, password
+        else:
+            camelot_path, camelot_password = path, password
+        res = _read_open(doc, path, camelot_path, camelot_password, engine)
+    res.info, res.copy_protected = doc_info, protected
+    return res
+
+
+def _read_open(doc: pdfium.PdfDocument, path: Path, camelot_path: Path, password: str | None,
+               engine: str) -> PdfReadResult:
+    """read_pdf on an open document (closed here); camelot reads ``camelot_path``."""
     warns: list[str] = []
     pages: list[PageInfo] = []
     page_lines: dict[int, list[_Line]] = {}
@@ -410,12 +458,12 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
         raise PdfError(f"no text: all {len(pages)} page(s) are blank: {path.name}")
 
     candidates = [p.number for p in pages if p.status == "text" and p.segments >= MIN_SEGMENTS]
-    found = _camelot_tables(path, candidates, password, warns, engine)
+    found = _camelot_tables(camelot_path, candidates, password, warns, engine)
     if engine == "vector":
         segs = {p.number: p.segments for p in pages}
         retry = [n for n, (used, ts) in found.items() if not ts and used == "vector" and segs[n] >= RETRY_SEGMENTS]
         if retry:
-            again = _camelot_tables(path, retry, password, [], "combined")
+            again = _camelot_tables(camelot_path, retry, password, [], "combined")
             found.update({n: (used, ts) for n, (used, ts) in again.items() if ts})
 
     # typical within-paragraph line gap of the document (for generous line spacing)
@@ -480,7 +528,7 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
                 )
         if run:
             flush()
-    return PdfReadResult(blocks, pages, warns, doc_info)
+    return PdfReadResult(blocks, pages, warns)
 
 
 def read_blocks(path: Path, *, password: str | None = None) -> list[Block]:

@@ -32,6 +32,7 @@ CREATE TABLE core.dim_document (
     seconds          DOUBLE,
     source_mtime     TIMESTAMP,             -- when the file was last written: orders republished versions
     synthetic        BOOLEAN NOT NULL DEFAULT FALSE, -- the document says it was made up (the forge's mark): never published
+    copy_protected   BOOLEAN NOT NULL DEFAULT FALSE, -- encrypted, permissions forbid copying text: read all the same
     published_at     DATE                   -- publication / revision date (manifest `published_at`): orders versions first
 );
 

@@ -17,5 +17,6 @@ SELECT d.document_id, d.source_path, d.sha256, d.region_code, d.county, d.region
            AS dq_status,
        coalesce(f.errors, 0) AS dq_errors, coalesce(f.warnings, 0) AS dq_warnings,
        v.version, v.versions, v.is_current, v.superseded_by, d.source_mtime, d.synthetic,
-       v.part, v.publication_key
+       v.part, v.publication_key,
+       d.copy_protected  -- the PDF forbade copying its text (read all the same: the bits are advisory)
 FROM core.dim_document d LEFT JOIN f USING (document_id) LEFT JOIN core.document_version v USING (document_id);

@@ -458,3 +458,5 @@ COMMENT ON COLUMN marts.line_findings.rule IS '规则 — rule';
 COMMENT ON COLUMN marts.line_findings.severity IS '严重程度 — severity';
 COMMENT ON COLUMN marts.line_findings.kind IS '发现类型 — parse_doubt or source';
 COMMENT ON COLUMN marts.line_findings.finding_document_id IS '发现所属文件（情况说明可指向表格部分） — document the finding is on (a narrative finding may point at the table part of its publication)';
+-- issue 18
+COMMENT ON COLUMN marts.documents.copy_protected IS '复制受限的PDF（仍照常读取） — the PDF forbade copying its text (read all the same: the permission bits are advisory)';
