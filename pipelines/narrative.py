@@ -44,25 +44,34 @@ TO_WAN = {"万元": Decimal(1), "元": Decimal("0.0001"), "亿元": Decimal(1000
 
 def _stream(blocks: list[Block]) -> tuple[str, list[int], list[Block]]:
     """The narrative as one text: PDF lines of a paragraph joined, a break ("\\n") before a list heading,
-    after a heading line and between text-export paragraphs. Returns (text, start offset of each block,
+    after a heading line or a line well short of the page's widest (the end of a paragraph) and between
+    text-export paragraphs. Returns (text, start offset of each block,
     the blocks)."""
     text = ""
     starts: list[int] = []
     used: list[Block] = []
     prev: Block | None = None
+    # the longest line of each PDF page: a line well short of it ends its paragraph (or is a heading)
+    widest: dict[int, int] = {}
+    for b in blocks:
+        if b.cells and b.src.page is not None:
+            widest[b.src.page] = max(widest.get(b.src.page, 0), len(clean(b.cells[0])))
+    prev_len = 0
     for b in blocks:
         t = clean(b.cells[0]) if b.cells else ""
         if not t or _PAGE_NO.match(t.replace(" ", "")):
             continue
         if text and not text.endswith("\n"):
             pdf_run_on = (b.src.page is not None and prev is not None and prev.src.page is not None
-                          and not _MARKER.match(t) and not _HEADING_END.search(text[-12:]))
+                          and not _MARKER.match(t) and not _HEADING_END.search(text[-12:])
+                          and prev_len >= 0.7 * widest.get(prev.src.page, 0))
             if not pdf_run_on:
                 text += "\n"
         starts.append(len(text))
         used.append(b)
         text += t
         prev = b
+        prev_len = len(t)
     return text, starts, used
 
 
