@@ -1,0 +1,372 @@
+"""OCR for pages without a usable text layer: page image -> a reconstructed
+vector page -> the same PDF reader.
+
+For every page the PDF reader triages as *needs OCR* (images and no text, or
+a text layer that is mostly unmapped / replacement / private-use glyphs):
+
+1. pypdfium2 renders the page in grey at ``dpi`` (vocab/ocr.csv, 200).
+2. Ruled lines are found in the image by OpenCV morphology (an opening with a
+   long thin horizontal and vertical kernel, as camelot's raster lattice
+   does); the page is deskewed first when the long horizontal rules lean.
+   The rules are erased from the image the OCR engine sees (a rule beside a
+   figure must not be read as a "1").
+3. RapidOCR's PP-OCRv4 text detector finds the text boxes; a box that runs
+   over a vertical rule is cut at the rule, so every piece lies inside one
+   cell; the recogniser reads each piece, with a probability per character.
+   A piece's confidence is the LOWEST character probability (one doubtful
+   digit makes a doubtful amount).
+4. A one-page-per-OCR-page PDF is written (reportlab): the rules as vector
+   lines, each piece as text stretched over its box.  The ordinary reader
+   (:func:`pipelines.readers.pdf.read_pdf`) reads it — camelot's vector
+   lattice, the split of text at cell borders, paragraphs, reading order —
+   so OCR pages and text pages give one block stream for one segmenter and
+   one normaliser.
+5. Every table cell of an OCR page gets the confidence of the pieces inside
+   it; an empty cell with ink in it (something the engine could not read: a
+   stamp, a smudge) is reported as an unread cell.
+
+The engine (``rapidocr-onnxruntime``) carries its ONNX models inside the
+wheel: nothing is fetched at run time.  One ONNX thread per process: OCR runs
+in the extraction worker pool under its limits (one core per worker).
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+VOCAB = Path(__file__).resolve().parents[2] / "vocab" / "ocr.csv"
+
+
+@functools.lru_cache(maxsize=1)
+def settings() -> dict[str, float]:
+    """vocab/ocr.csv: setting,value,note."""
+    with open(VOCAB, encoding="utf-8") as fh:
+        return {r["setting"]: float(r["value"]) for r in csv.DictReader(fh) if r["setting"] and not r["setting"].startswith("#")}
+
+
+def confidence_floor() -> float:
+    return settings()["confidence_floor"]
+
+
+@dataclass
+class Piece:
+    """A run of recognised text inside one cell (or one free line), in PDF points (origin bottom-left)."""
+
+    text: str
+    conf: float          # lowest character probability
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass
+class OcrPage:
+    number: int                      # the page number in the original document
+    width: float                     # points
+    height: float
+    dpi: int
+    skew: float = 0.0                # degrees corrected
+    hlines: list = field(default_factory=list)   # (x0, y, x1) points
+    vlines: list = field(default_factory=list)   # (x, y0, y1) points
+    pieces: list[Piece] = field(default_factory=list)
+    ink: np.ndarray | None = None    # rule-free ink mask (True = ink), pixel space of the render
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------
+# engine
+
+
+@functools.lru_cache(maxsize=1)
+def engine():
+    """The RapidOCR engine (models from the wheel), one ONNX thread."""
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, use_cls=False)
+
+
+def available() -> bool:
+    try:
+        import rapidocr_onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------
+# image: rules, deskew
+
+
+def _binary(gray: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)[1]
+
+
+def _masks(bw: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
+    import cv2
+
+    k = max(15, int(dpi * 0.3))  # a rule is longer than 0.3 inch; text strokes are not
+    h = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    v = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    return h, v
+
+
+def _skew(hmask: np.ndarray) -> float:
+    """Median angle (degrees) of the long horizontal rules; 0 when there are none."""
+    import cv2
+
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(hmask, connectivity=8)
+    W = hmask.shape[1]
+    angles = []
+    for i in range(1, n):
+        x, y, w, h, a = stats[i]
+        if w < W / 5:
+            continue
+        ys, xs = np.nonzero(lab[y:y + h, x:x + w] == i)
+        if len(xs) < 20:
+            continue
+        slope = np.polyfit(xs.astype(float), ys.astype(float), 1)[0]
+        angles.append(math.degrees(math.atan(slope)))
+    return float(np.median(angles)) if angles else 0.0
+
+
+def _lines(mask: np.ndarray, horizontal: bool) -> list[tuple[float, float, float, float]]:
+    """Connected components of a rule mask as (pos, start, end, thickness) in pixels."""
+    import cv2
+
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if horizontal:
+            out.append((y + h / 2, float(x), float(x + w), float(h)))
+        else:
+            out.append((x + w / 2, float(y), float(y + h), float(w)))
+    return out
+
+
+def _snap(hl, vl, tol: float):
+    """Extend rule ends to a perpendicular rule within ``tol`` px (the lattice needs joints)."""
+    def snap(lines, other):
+        out = []
+        for pos, a, b, th in lines:
+            for opos, oa, ob, _ in other:
+                if oa - tol <= pos <= ob + tol:
+                    if abs(opos - a) <= tol:
+                        a = min(a, opos)
+                    if abs(opos - b) <= tol:
+                        b = max(b, opos)
+            out.append((pos, a - 1, b + 1, th))
+        return out
+
+    return snap(hl, vl), snap(vl, hl)
+
+
+# --------------------------------------------------------------------------
+# OCR of one page
+
+
+def _boxes(img_rgb: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]:
+    """Text boxes from the detector, run on the image downscaled by ``scale`` (axis-aligned, full-size px)."""
+    import cv2
+
+    eng = engine()
+    small = img_rgb if scale == 1 else cv2.resize(img_rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    dt, _ = eng.text_det(small)
+    out = []
+    if dt is None:
+        return out
+    H, W = img_rgb.shape[:2]
+    for q in dt:
+        xs, ys = q[:, 0] / scale, q[:, 1] / scale
+        x0, x1 = max(0, int(xs.min())), min(W, int(math.ceil(xs.max())))
+        y0, y1 = max(0, int(ys.min())), min(H, int(math.ceil(ys.max())))
+        if x1 - x0 >= 3 and y1 - y0 >= 3:
+            out.append((x0, y0, x1, y1))
+    return out
+
+
+def _cut(box, vlines_px, pad: int) -> list[tuple[int, int, int, int]]:
+    """Cut a box at every vertical rule running through it."""
+    x0, y0, x1, y1 = box
+    mid0, mid1 = y0 + (y1 - y0) * 0.25, y1 - (y1 - y0) * 0.25
+    cuts = sorted(x for x, a, b, _ in vlines_px if x0 + pad < x < x1 - pad and a <= mid1 and b >= mid0)
+    if not cuts:
+        return [box]
+    out, start = [], x0
+    for c in cuts:
+        out.append((start, y0, int(c) - pad, y1))
+        start = int(c) + pad
+    out.append((start, y0, x1, y1))
+    return [b for b in out if b[2] - b[0] >= 3]
+
+
+def ocr_page(gray: np.ndarray, dpi: int, width_pt: float, height_pt: float, number: int) -> OcrPage:
+    import time
+
+    import cv2
+
+    t0 = time.perf_counter()
+    page = OcrPage(number, width_pt, height_pt, dpi)
+    bw = _binary(gray)
+    hmask, vmask = _masks(bw, dpi)
+    skew = _skew(hmask)
+    if abs(skew) >= 0.05:
+        H, W = gray.shape
+        m = cv2.getRotationMatrix2D((W / 2, H / 2), skew, 1.0)
+        gray = cv2.warpAffine(gray, m, (W, H), flags=cv2.INTER_LINEAR, borderValue=255)
+        bw = _binary(gray)
+        hmask, vmask = _masks(bw, dpi)
+        page.skew = skew
+    rules = cv2.dilate(hmask | vmask, np.ones((3, 3), np.uint8))
+    clean = gray.copy()
+    clean[rules > 0] = 255
+    ink = cv2.morphologyEx(bw & ~rules, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0
+    page.ink = ink
+    tol = dpi * 0.06
+    hl, vl = _snap(_lines(hmask, True), _lines(vmask, False), tol)
+    s = 72.0 / dpi
+    H = gray.shape[0]
+    page.hlines = [(a * s, height_pt - pos * s, b * s) for pos, a, b, _ in hl]
+    page.vlines = [(pos * s, height_pt - b * s, height_pt - a * s) for pos, a, b, _ in vl]
+
+    rgb = cv2.cvtColor(clean, cv2.COLOR_GRAY2RGB)
+    det_scale = min(1.0, settings()["det_max_side"] / max(gray.shape))
+    pad = max(2, int(dpi / 100))
+    pieces = [p for b in _boxes(rgb, det_scale) for p in _cut(b, vl, pad)]
+    # drop pieces without ink (a cut may leave an empty margin)
+    pieces = [b for b in pieces if ink[b[1]:b[3], b[0]:b[2]].sum() >= 4]
+    if pieces:
+        crops = [rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in pieces]
+        res, _ = engine().text_rec(crops, True)
+        for (x0, y0, x1, y1), r in zip(pieces, res):
+            text = r[0].strip()
+            if not text:
+                continue
+            confs = r[2][4] if len(r) > 2 and r[2] and r[2][4] else [r[1]]
+            page.pieces.append(Piece(text, float(min(confs)), x0 * s, height_pt - y1 * s, x1 * s, height_pt - y0 * s))
+    page.seconds = time.perf_counter() - t0
+    del H
+    return page
+
+
+# --------------------------------------------------------------------------
+# rendering and the reconstructed PDF
+
+
+def render_gray(pdf_page, dpi: int) -> np.ndarray:
+    bm = pdf_page.render(scale=dpi / 72, grayscale=True)
+    arr = np.array(bm.to_pil().convert("L"))
+    return arr
+
+
+def reconstruct(pages: list[OcrPage]) -> bytes:
+    """One PDF page per OCR page: its rules as vector lines, its text pieces as text stretched over their boxes."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(pages[0].width, pages[0].height), invariant=1, pageCompression=1)
+    for p in pages:
+        c.setPageSize((p.width, p.height))
+        c.setLineWidth(0.5)
+        for x0, y, x1 in p.hlines:
+            c.line(x0, y, x1, y)
+        for x, y0, y1 in p.vlines:
+            c.line(x, y0, x, y1)
+        for pc in p.pieces:
+            h = pc.y1 - pc.y0
+            fs = max(2.0, 0.62 * h)
+            w = pdfmetrics.stringWidth(pc.text, font, fs)
+            if w <= 0:
+                continue
+            t = c.beginText()
+            t.setFont(font, fs)
+            t.setHorizScale(100.0 * max(0.05, (pc.x1 - pc.x0 - 0.2 * h)) / w)
+            t.setTextOrigin(pc.x0 + 0.1 * h, pc.y0 + 0.25 * h)
+            t.textOut(pc.text)
+            c.drawText(t)
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+# --------------------------------------------------------------------------
+# cells
+
+
+def cell_report(page: OcrPage, cells: dict[tuple[int, int, int], tuple[str, tuple[float, float, float, float]]]):
+    """Per table cell of one OCR page: ``{(table, row, col): confidence}`` (None for an empty cell) and the
+    list of empty cells with ink in them (unread)."""
+    conf: dict[tuple[int, int, int], float | None] = {}
+    unread: list[tuple[int, int, int]] = []
+    s = page.dpi / 72.0
+    min_blob = max(12, int((page.dpi / 200) ** 2 * 40))
+    for key, (text, (x0, y0, x1, y1)) in cells.items():
+        inside = [pc.conf for pc in page.pieces
+                  if x0 <= (pc.x0 + pc.x1) / 2 <= x1 and y0 <= (pc.y0 + pc.y1) / 2 <= y1]
+        conf[key] = min(inside) if inside else None
+        if not text.strip() and page.ink is not None:
+            H = page.ink.shape[0]
+            m = max(3, int(page.dpi / 50))
+            r0, r1 = int((page.height - y1) * s) + m, int((page.height - y0) * s) - m
+            c0, c1 = int(x0 * s) + m, int(x1 * s) - m
+            if r1 > r0 and c1 > c0 and r0 < H:
+                if int(page.ink[r0:r1, c0:c1].sum()) >= min_blob:
+                    unread.append(key)
+    return conf, unread
+
+
+# --------------------------------------------------------------------------
+# test material: a scan of a PDF
+
+
+def rasterise(src: Path, out: Path, dpi: int = 200, pages: list[int] | None = None, *, rotate: float = 0.0,
+              noise: float = 0.0, seed: int = 0, smudge: list[tuple[int, tuple[float, float, float, float]]] = ()) -> Path:
+    """Write an image-only PDF of ``src`` (the listed 1-based ``pages``, default all) as a scanner would:
+    each page rendered in grey at ``dpi``, optionally turned by ``rotate`` degrees, with a share ``noise`` of
+    pixels flipped to salt-and-pepper, and ink blots over ``smudge`` boxes ``(page, (x0, y0, x1, y1))`` in
+    PDF points (origin bottom-left).  For tests and bench/ocr.py."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    doc = pdfium.PdfDocument(str(src))
+    imgs = []
+    try:
+        for n in pages or range(1, len(doc) + 1):
+            page = doc[n - 1]
+            w, h = page.get_size()
+            img = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            d = ImageDraw.Draw(img)
+            s = dpi / 72
+            for pn, (x0, y0, x1, y1) in smudge:
+                if pn == n:
+                    d.ellipse([x0 * s, (h - y1) * s, x1 * s, (h - y0) * s], fill=40)
+            if rotate:
+                img = img.rotate(rotate, resample=Image.BILINEAR, fillcolor=255)
+            if noise:
+                a = np.array(img)
+                m = rng.random(a.shape)
+                a[m < noise / 2] = 0
+                a[m > 1 - noise / 2] = 255
+                img = Image.fromarray(a)
+            imgs.append(img)
+    finally:
+        doc.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    imgs[0].save(out, "PDF", resolution=float(dpi), save_all=True, append_images=imgs[1:])
+    return out
