@@ -78,6 +78,10 @@ def register_references(con: duckdb.DuckDBPyConnection):
               if r["fiscal_year"] and not r["fiscal_year"].startswith("#")]
     if xs:
         con.executemany("INSERT INTO core.ref_subject_crosswalk VALUES (?, ?, ?, ?)", xs)
+    from .readers.ocr import settings as ocr_settings
+
+    con.execute("CREATE OR REPLACE TABLE core.ref_ocr_setting (setting VARCHAR, value DOUBLE)")
+    con.executemany("INSERT INTO core.ref_ocr_setting VALUES (?, ?)", sorted(ocr_settings().items()))
     con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
                 "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR)")
     figs = con.execute("SELECT document_id, seq, label, unit FROM core.fact_narrative_figure").fetchall()

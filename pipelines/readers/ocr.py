@@ -116,7 +116,21 @@ def _masks(bw: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
     k = max(15, int(dpi * 0.3))  # a rule is longer than 0.3 inch; text strokes are not
     h = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
     v = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
-    return h, v
+    return _thin(h, dpi, True), _thin(v, dpi, False)
+
+
+def _thin(mask: np.ndarray, dpi: int, horizontal: bool) -> np.ndarray:
+    """Keep the thin components of a rule mask: a blot, a stamp or a dark band is no rule."""
+    import cv2
+
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    limit = max(6, dpi * 0.03)  # ~2 pt: the heaviest table rule
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        length = w if horizontal else h
+        keep[i] = area / max(length, 1) <= limit  # mean thickness (a slightly tilted rule is tall but thin)
+    return np.where(keep[lab], 255, 0).astype(np.uint8)
 
 
 def _skew(hmask: np.ndarray) -> float:

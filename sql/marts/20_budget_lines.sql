@@ -4,6 +4,7 @@
 -- canonical_measure is NULL for a column whose published header (kept in measure and header_path) the
 -- vocabulary does not know yet; reconciliation uses canonical measures only.
 -- synthetic: the line comes from a forged test document (never published); analysts filter on it.
+-- source_method: 'text' (text layer / export) or 'ocr' (read from the page image), ocr_confidence beside it.
 -- budget_lines_history: every version, superseded ones included, with version and superseded_by.
 -- subject_code_resolved / code_source: see core.subject_resolution (a name-only or own-level row's code from the
 -- subject dictionary; NULL where it stays unresolved).
@@ -14,7 +15,8 @@ SELECT f.document_id, d.version, d.versions, d.is_current, d.superseded_by, d.re
        f.subject_level, f.side, f.parent_item, f.measure, f.canonical_measure, f.header_path, f.amount_wan,
        f.amount AS amount_published,
        r.subject_code_resolved, r.code_source,  -- the code the row stands for: printed | dictionary | context
-       f.unit AS unit_published, f.amount_text, f.page, f.line, f.row_idx, f.col_idx, f.src_ref
+       f.unit AS unit_published, f.amount_text, f.page, f.line, f.row_idx, f.col_idx, f.src_ref,
+       coalesce(f.source_method, 'text') AS source_method, f.ocr_confidence
 FROM core.fact_budget_amount f
 JOIN marts.documents d USING (document_id)
 LEFT JOIN core.dim_table t USING (document_id, table_seq)
