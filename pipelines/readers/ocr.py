@@ -40,6 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
+import re
+
+_SPACED = re.compile(r"(?<=[\d,.])\s+(?=[\d,.%])")  # "10, 271. 56": the gaps of a letter-spaced figure
 VOCAB = Path(__file__).resolve().parents[2] / "vocab" / "ocr.csv"
 
 
@@ -113,9 +116,11 @@ def _binary(gray: np.ndarray) -> np.ndarray:
 def _masks(bw: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
     import cv2
 
-    k = max(15, int(dpi * 0.3))  # a rule is longer than 0.3 inch; text strokes are not
-    h = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    v = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    # a horizontal rule is longer than 0.2 inch, a vertical one than 0.15 inch (one low table row); the
+    # strokes of large characters that pass are dropped by _grid (they meet no perpendicular rule)
+    kh, kv = max(10, int(dpi * 0.2)), max(8, int(dpi * 0.15))
+    h = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
+    v = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
     return _thin(h, dpi, True), _thin(v, dpi, False)
 
 
@@ -152,8 +157,8 @@ def _skew(hmask: np.ndarray) -> float:
     return float(np.median(angles)) if angles else 0.0
 
 
-def _lines(mask: np.ndarray, horizontal: bool) -> list[tuple[float, float, float, float]]:
-    """Connected components of a rule mask as (pos, start, end, thickness) in pixels."""
+def _lines(mask: np.ndarray, horizontal: bool) -> list[tuple]:
+    """Connected components of a rule mask as (pos, start, end, thickness, bbox) in pixels."""
     import cv2
 
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -161,24 +166,59 @@ def _lines(mask: np.ndarray, horizontal: bool) -> list[tuple[float, float, float
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
         if horizontal:
-            out.append((y + h / 2, float(x), float(x + w), float(h)))
+            out.append((y + h / 2, float(x), float(x + w), float(h), (x, y, w, h)))
         else:
-            out.append((x + w / 2, float(y), float(y + h), float(w)))
+            out.append((x + w / 2, float(y), float(y + h), float(w), (x, y, w, h)))
     return out
+
+
+def _grid(hl, vl, tol: float, W: int, H: int, dpi: int):
+    """Keep the rules that belong to a ruled grid: lines that meet (within ``tol``) into a structure at least
+    1 inch wide and 0.35 inch tall (two low rows), or a long line (a quarter of the page).  The strokes of a
+    large character meet each other too, but into something the size of a character."""
+    lines = [("h", l) for l in hl] + [("v", l) for l in vl]
+    parent = list(range(len(lines)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def box(kind, l):
+        pos, a, b = l[:3]
+        return (a, pos, b, pos) if kind == "h" else (pos, a, pos, b)
+
+    boxes = [box(k, l) for k, l in lines]
+    for i, (ki, li) in enumerate(lines):
+        if ki != "h":
+            continue
+        for j, (kj, lj) in enumerate(lines):
+            if kj == "v" and lj[1] - tol <= li[0] <= lj[2] + tol and li[1] - tol <= lj[0] <= li[2] + tol:
+                parent[find(i)] = find(j)
+    ext: dict[int, list[float]] = {}
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        e = ext.setdefault(find(i), [x0, y0, x1, y1])
+        e[:] = [min(e[0], x0), min(e[1], y0), max(e[2], x1), max(e[3], y1)]
+    big = {r for r, (x0, y0, x1, y1) in ext.items() if x1 - x0 >= dpi and y1 - y0 >= 0.35 * dpi}
+    keep = [find(i) in big or (k == "h" and l[2] - l[1] >= W / 4) or (k == "v" and l[2] - l[1] >= H / 4)
+            for i, (k, l) in enumerate(lines)]
+    return ([l for (k, l), ok in zip(lines, keep) if ok and k == "h"],
+            [l for (k, l), ok in zip(lines, keep) if ok and k == "v"])
 
 
 def _snap(hl, vl, tol: float):
     """Extend rule ends to a perpendicular rule within ``tol`` px (the lattice needs joints)."""
     def snap(lines, other):
         out = []
-        for pos, a, b, th in lines:
-            for opos, oa, ob, _ in other:
+        for pos, a, b, th, box in lines:
+            for opos, oa, ob, *_ in other:
                 if oa - tol <= pos <= ob + tol:
                     if abs(opos - a) <= tol:
                         a = min(a, opos)
                     if abs(opos - b) <= tol:
                         b = max(b, opos)
-            out.append((pos, a - 1, b + 1, th))
+            out.append((pos, a - 1, b + 1, th, box))
         return out
 
     return snap(hl, vl), snap(vl, hl)
@@ -208,11 +248,31 @@ def _boxes(img_rgb: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]
     return out
 
 
+def _merge(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Join boxes of one text line that the detector cut apart (letter-spaced titles, "合    计"): the same
+    line (centres within 0.2 line height), a similar height and a gap under 0.7 line height.  Boxes joined over a
+    ruled line are cut again at the rule."""
+    boxes = sorted(boxes, key=lambda b: (b[0], b[1]))
+    out: list[list[int]] = []
+    for b in boxes:
+        h = b[3] - b[1]
+        for o in out:
+            oh = o[3] - o[1]
+            dy = abs((o[1] + o[3]) - (b[1] + b[3])) / 2
+            if (dy <= 0.2 * min(h, oh) and max(h, oh) <= 1.3 * min(h, oh)
+                    and b[0] - o[2] <= 0.7 * max(h, oh)):
+                o[:] = [min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3])]
+                break
+        else:
+            out.append(list(b))
+    return [tuple(o) for o in out]
+
+
 def _cut(box, vlines_px, pad: int) -> list[tuple[int, int, int, int]]:
     """Cut a box at every vertical rule running through it."""
     x0, y0, x1, y1 = box
     mid0, mid1 = y0 + (y1 - y0) * 0.25, y1 - (y1 - y0) * 0.25
-    cuts = sorted(x for x, a, b, _ in vlines_px if x0 + pad < x < x1 - pad and a <= mid1 and b >= mid0)
+    cuts = sorted(x for x, a, b, *_ in vlines_px if x0 + pad < x < x1 - pad and a <= mid1 and b >= mid0)
     if not cuts:
         return [box]
     out, start = [], x0
@@ -221,6 +281,61 @@ def _cut(box, vlines_px, pad: int) -> list[tuple[int, int, int, int]]:
         start = int(c) + pad
     out.append((start, y0, x1, y1))
     return [b for b in out if b[2] - b[0] >= 3]
+
+
+def _grow(b: tuple[int, int, int, int], ink: np.ndarray) -> tuple[int, int, int, int]:
+    """Widen a box over ink right beside it (a gap under 0.35 line height), at most 0.8 line height a side."""
+    x0, y0, x1, y1 = b
+    h = y1 - y0
+    gap, reach = max(1, int(0.35 * h)), max(2, int(0.8 * h))
+    cols = ink[y0:y1].any(axis=0)
+    W = len(cols)
+    nx0 = x0
+    for x in range(x0 - 1, max(-1, x0 - reach - 1), -1):
+        if nx0 - x > gap:
+            break
+        if cols[x]:
+            nx0 = x
+    nx1 = x1
+    for x in range(x1, min(W, x1 + reach)):
+        if x - nx1 > gap:
+            break
+        if cols[x]:
+            nx1 = x + 1
+    return (max(0, nx0 - 1), y0, min(W, nx1 + 1), y1)
+
+
+def _join_lines(pieces: list[Piece], vlines) -> list[Piece]:
+    """Join the pieces of one text line that no rule separates and that stand less than 3 line heights apart
+    ("收    入" in a header cell) into one piece, with a space: the reader then sees one run of text, as in a
+    text layer, in reading order."""
+    out: list[Piece] = []
+    for p in sorted(pieces, key=lambda p: p.x0):
+        h = p.y1 - p.y0
+        for o in out:
+            oh = o.y1 - o.y0
+            if abs((o.y0 + o.y1) - (p.y0 + p.y1)) / 2 > 0.25 * min(h, oh) or max(h, oh) > 1.3 * min(h, oh):
+                continue
+            if not (0 <= p.x0 - o.x1 <= 3 * max(h, oh)):
+                continue
+            cy = (p.y0 + p.y1) / 2
+            if any(o.x1 - 1 <= x <= p.x0 + 1 and a <= cy <= b for x, a, b in vlines):
+                continue
+            o.text, o.conf = o.text + " " + p.text, min(o.conf, p.conf)
+            o.x1, o.y0, o.y1 = p.x1, min(o.y0, p.y0), max(o.y1, p.y1)
+            break
+        else:
+            out.append(Piece(p.text, p.conf, p.x0, p.y0, p.x1, p.y1))
+    return out
+
+
+def _margin(crop: np.ndarray) -> np.ndarray:
+    """White margin around a crop: the recogniser reads a character at the very edge badly ("一、" -> "、")."""
+    import cv2
+
+    h = crop.shape[0]
+    m, v = max(2, int(0.15 * h)), max(1, int(0.1 * h))
+    return cv2.copyMakeBorder(crop, v, v, m, m, cv2.BORDER_CONSTANT, value=(255, 255, 255))
 
 
 def ocr_page(gray: np.ndarray, dpi: int, width_pt: float, height_pt: float, number: int) -> OcrPage:
@@ -240,33 +355,44 @@ def ocr_page(gray: np.ndarray, dpi: int, width_pt: float, height_pt: float, numb
         bw = _binary(gray)
         hmask, vmask = _masks(bw, dpi)
         page.skew = skew
-    rules = cv2.dilate(hmask | vmask, np.ones((3, 3), np.uint8))
+    tol = dpi * 0.06
+    hl, vl = _grid(_lines(hmask, True), _lines(vmask, False), max(3, dpi * 0.02), gray.shape[1], gray.shape[0], dpi)
+    rules = np.zeros_like(bw)
+    for mask, lines in ((hmask, hl), (vmask, vl)):
+        for *_, (x, y, w, h) in lines:
+            rules[y:y + h, x:x + w] |= mask[y:y + h, x:x + w]
+    rules = cv2.dilate(rules, np.ones((5, 5), np.uint8))  # the anti-aliased fringe too
     clean = gray.copy()
     clean[rules > 0] = 255
     ink = cv2.morphologyEx(bw & ~rules, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0
     page.ink = ink
-    tol = dpi * 0.06
-    hl, vl = _snap(_lines(hmask, True), _lines(vmask, False), tol)
+    hl, vl = _snap(hl, vl, tol)
     s = 72.0 / dpi
     H = gray.shape[0]
-    page.hlines = [(a * s, height_pt - pos * s, b * s) for pos, a, b, _ in hl]
-    page.vlines = [(pos * s, height_pt - b * s, height_pt - a * s) for pos, a, b, _ in vl]
+    page.hlines = [(a * s, height_pt - pos * s, b * s) for pos, a, b, *_ in hl]
+    page.vlines = [(pos * s, height_pt - b * s, height_pt - a * s) for pos, a, b, *_ in vl]
 
     rgb = cv2.cvtColor(clean, cv2.COLOR_GRAY2RGB)
     det_scale = min(1.0, settings()["det_max_side"] / max(gray.shape))
     pad = max(2, int(dpi / 100))
-    pieces = [p for b in _boxes(rgb, det_scale) for p in _cut(b, vl, pad)]
+    # the detector's box is tight on a thin first or last stroke ("一、"): widen it over the ink beside it,
+    # join what then overlaps, cut at the rules
+    raw_ink = (bw > 0) & (rules == 0)
+    # the detector sees the page with its rules (they keep the cells' texts apart), the recogniser without
+    det_img = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB)
+    pieces = [c for b in _merge([_grow(b, raw_ink) for b in _boxes(det_img, det_scale)]) for c in _cut(b, vl, pad)]
     # drop pieces without ink (a cut may leave an empty margin)
     pieces = [b for b in pieces if ink[b[1]:b[3], b[0]:b[2]].sum() >= 4]
     if pieces:
-        crops = [rgb[y0:y1, x0:x1] for x0, y0, x1, y1 in pieces]
+        crops = [_margin(rgb[y0:y1, x0:x1]) for x0, y0, x1, y1 in pieces]
         res, _ = engine().text_rec(crops, True)
         for (x0, y0, x1, y1), r in zip(pieces, res):
-            text = r[0].strip()
+            text = _SPACED.sub("", r[0].strip())
             if not text:
                 continue
             confs = r[2][4] if len(r) > 2 and r[2] and r[2][4] else [r[1]]
             page.pieces.append(Piece(text, float(min(confs)), x0 * s, height_pt - y1 * s, x1 * s, height_pt - y0 * s))
+    page.pieces = _join_lines(page.pieces, page.vlines)
     page.seconds = time.perf_counter() - t0
     del H
     return page
