@@ -18,6 +18,7 @@ P, H = "001", "000"
 # rules that no edit of one document can break: each is made to fire by the test named here
 TESTED_ELSEWHERE = {
     "version_order_undecided": "tests/test_publications.py::test_equal_dates_keep_both_versions_with_a_finding",
+    "ocr_low_confidence": "tests/test_ocr.py::test_low_confidence_rule_fires_below_the_floor_only",
 }
 MUTANTS = {
     "kuan_xiang": (P, [(794, "1325.51", "1325.00")], "rollup_kuan_xiang"),

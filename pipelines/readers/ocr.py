@@ -119,9 +119,27 @@ def _masks(bw: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
     # a horizontal rule is longer than 0.2 inch, a vertical one than 0.15 inch (one low table row); the
     # strokes of large characters that pass are dropped by _grid (they meet no perpendicular rule)
     kh, kv = max(10, int(dpi * 0.2)), max(8, int(dpi * 0.15))
-    h = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
-    v = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
+    # a thin rule on a turned or noisy scan breaks into dashes: bridge gaps of a few pixels along it first
+    g = max(3, dpi // 50)
+    h = cv2.morphologyEx(cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (g, 1))),
+                         cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
+    v = cv2.morphologyEx(cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, g))),
+                         cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
     return _thin(h, dpi, True), _thin(v, dpi, False)
+
+
+def _denoise(gray: np.ndarray) -> np.ndarray:
+    """A 3x3 median filter when the scan is speckled (more than a tenth of its dark pixels stand alone, as
+    salt-and-pepper noise does); a clean page is left as it is (a median would eat thin strokes and points)."""
+    import cv2
+
+    dark = (gray < 128).astype(np.uint8)
+    n = int(dark.sum())
+    if n == 0:
+        return gray
+    neighbours = cv2.filter2D(dark, -1, np.ones((3, 3), np.float32), borderType=cv2.BORDER_CONSTANT) - dark
+    alone = int(((dark == 1) & (neighbours == 0)).sum())
+    return cv2.medianBlur(gray, 3) if alone > 0.1 * n else gray
 
 
 def _thin(mask: np.ndarray, dpi: int, horizontal: bool) -> np.ndarray:
@@ -129,7 +147,7 @@ def _thin(mask: np.ndarray, dpi: int, horizontal: bool) -> np.ndarray:
     import cv2
 
     n, lab, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    limit = max(6, dpi * 0.03)  # ~2 pt: the heaviest table rule
+    limit = max(6, dpi * 0.05)  # 3.6 pt: heavier than any table rule, thinner than a blot or a stamp
     keep = np.zeros(n, bool)
     for i in range(1, n):
         x, y, w, h, area = stats[i]
@@ -321,7 +339,7 @@ def _join_lines(pieces: list[Piece], vlines) -> list[Piece]:
             cy = (p.y0 + p.y1) / 2
             if any(o.x1 - 1 <= x <= p.x0 + 1 and a <= cy <= b for x, a, b in vlines):
                 continue
-            o.text, o.conf = o.text + " " + p.text, min(o.conf, p.conf)
+            o.text, o.conf = _SPACED.sub("", o.text + " " + p.text), min(o.conf, p.conf)
             o.x1, o.y0, o.y1 = p.x1, min(o.y0, p.y0), max(o.y1, p.y1)
             break
         else:
@@ -345,7 +363,13 @@ def ocr_page(gray: np.ndarray, dpi: int, width_pt: float, height_pt: float, numb
 
     t0 = time.perf_counter()
     page = OcrPage(number, width_pt, height_pt, dpi)
+    gray = _denoise(gray)
     bw = _binary(gray)
+    ys, xs = np.nonzero(bw[::4, ::4])
+    share = float(len(ys) / ((np.ptp(ys) + 1) * (np.ptp(xs) + 1))) if len(ys) >= 20 else 0.0
+    if not 0 < share <= settings()["max_ink_share"]:  # share of ink within the inked part of the page
+        page.seconds = time.perf_counter() - t0
+        return page  # blank, or a photo / a dark band: no printed page to read
     hmask, vmask = _masks(bw, dpi)
     skew = _skew(hmask)
     if abs(skew) >= 0.05:
@@ -408,6 +432,22 @@ def render_gray(pdf_page, dpi: int) -> np.ndarray:
     return arr
 
 
+def _reading_order(pieces: list[Piece]) -> list[Piece]:
+    """Pieces line by line from the top, left to right in a line: the order a text layer has (the table
+    reader's text grouping follows the content stream; pieces of two rows interleaved would be grouped
+    into one line)."""
+    lines: list[list[Piece]] = []
+    for pc in sorted(pieces, key=lambda q: -(q.y0 + q.y1)):
+        yc, h = (pc.y0 + pc.y1) / 2, pc.y1 - pc.y0
+        if lines:
+            ref = lines[-1][0]
+            if abs((ref.y0 + ref.y1) / 2 - yc) <= 0.4 * min(h, ref.y1 - ref.y0):
+                lines[-1].append(pc)
+                continue
+        lines.append([pc])
+    return [pc for ln in lines for pc in sorted(ln, key=lambda q: q.x0)]
+
+
 def reconstruct(pages: list[OcrPage]) -> bytes:
     """One PDF page per OCR page: its rules as vector lines, its text pieces as text stretched over their boxes."""
     from reportlab.pdfbase import pdfmetrics
@@ -426,16 +466,21 @@ def reconstruct(pages: list[OcrPage]) -> bytes:
             c.line(x0, y, x1, y)
         for x, y0, y1 in p.vlines:
             c.line(x, y0, x, y1)
-        for pc in p.pieces:
+        for pc in _reading_order(p.pieces):
             h = pc.y1 - pc.y0
-            fs = max(2.0, 0.62 * h)
-            w = pdfmetrics.stringWidth(pc.text, font, fs)
-            if w <= 0:
+            per_pt = pdfmetrics.stringWidth(pc.text, font, 1.0)
+            if per_pt <= 0:
                 continue
+            inset = min(0.2 * h, 0.2 * (pc.x1 - pc.x0))  # glyph boxes stay clear of the cell's rules
+            avail = max(0.5, pc.x1 - pc.x0 - 2 * inset)
+            # the natural advance of the font, sized to fill the box (text runs stay contiguous: a stretched
+            # run reads with gaps and is split or spaced by the table reader); squeezed only if it cannot fit
+            fs = min(max(avail / per_pt, 0.3 * h), 0.8 * h)
             t = c.beginText()
             t.setFont(font, fs)
-            t.setHorizScale(100.0 * max(0.05, (pc.x1 - pc.x0 - 0.2 * h)) / w)
-            t.setTextOrigin(pc.x0 + 0.1 * h, pc.y0 + 0.25 * h)
+            if per_pt * fs > avail:
+                t.setHorizScale(100.0 * avail / (per_pt * fs))
+            t.setTextOrigin(pc.x0 + inset, pc.y0 + 0.2 * h)
             t.textOut(pc.text)
             c.drawText(t)
         c.showPage()
