@@ -84,23 +84,31 @@ def compare(con, floor: float) -> dict:
         SELECT document_id, split_part(source_path, '/', -2) AS variant,
                regexp_extract(source_path, '([^/]+)\\.pdf$', 1) AS name, pages, seconds
         FROM core.dim_document),
-    truth AS (
-        SELECT d.name, f.src_ref, f.table_type, f.amount
-        FROM core.fact_budget_amount f JOIN docs d USING (document_id) WHERE d.variant = 'text'),
-    got AS (
-        SELECT d.variant, d.name, f.document_id, f.table_seq, f.src_ref, f.amount, f.ocr_confidence
-        FROM core.fact_budget_amount f JOIN docs d USING (document_id) WHERE d.variant <> 'text'),
+    facts AS (
+        SELECT d.variant, d.name, f.*, concat_ws('|', f.table_type, f.subject_code, f.subject_name, f.side,
+               f.parent_item, f.measure) AS k,
+               count(*) OVER (PARTITION BY f.document_id, f.table_type, f.subject_code, f.subject_name, f.side,
+                              f.parent_item, f.measure) AS k_n
+        FROM core.fact_budget_amount f JOIN docs d USING (document_id)),
+    truth AS (SELECT name, src_ref, table_type, amount, k, k_n FROM facts WHERE variant = 'text'),
+    got AS (SELECT variant, name, document_id, table_seq, src_ref, amount, ocr_confidence, k, k_n
+            FROM facts WHERE variant <> 'text'),
     gating AS (
         SELECT DISTINCT document_id, table_seq FROM dq.findings WHERE severity = 'error' AND table_seq IS NOT NULL),
     doc_parse AS (
         SELECT DISTINCT document_id FROM dq.findings WHERE severity = 'error' AND table_seq IS NULL
           AND rule = 'parse_error' AND subject IN ('ocr_unread_cell', 'unparseable_amount')),
     unread AS (SELECT document_id, src_ref FROM core.parse_issues WHERE rule = 'ocr_unread_cell')
-    SELECT v.variant, t.name, t.src_ref, t.amount AS truth, g.amount AS read, g.ocr_confidence,
+    SELECT v.variant, t.name, t.src_ref, t.amount AS truth, coalesce(g.amount, gk.amount) AS read,
+           coalesce(g.ocr_confidence, gk.ocr_confidence) AS ocr_confidence,
            (u.src_ref IS NOT NULL) AS unread,
-           (gt.table_seq IS NOT NULL OR dp.document_id IS NOT NULL) AS caught
+           (gt.table_seq IS NOT NULL OR gtk.table_seq IS NOT NULL OR dp.document_id IS NOT NULL) AS caught
     FROM truth t CROSS JOIN (SELECT DISTINCT variant FROM docs WHERE variant <> 'text') v
     LEFT JOIN got g ON g.variant = v.variant AND g.name = t.name AND g.src_ref = t.src_ref
+    -- the same fact in another cell (a row more or less in the OCR grid): matched by what it is, when unique
+    LEFT JOIN got gk ON g.src_ref IS NULL AND gk.variant = v.variant AND gk.name = t.name AND gk.k = t.k
+         AND t.k_n = 1 AND gk.k_n = 1
+    LEFT JOIN gating gtk ON gtk.document_id = gk.document_id AND gtk.table_seq = gk.table_seq
     LEFT JOIN docs od ON od.variant = v.variant AND od.name = t.name
     LEFT JOIN unread u ON u.document_id = od.document_id AND u.src_ref = t.src_ref
     LEFT JOIN gating gt ON gt.document_id = g.document_id AND gt.table_seq = g.table_seq
@@ -148,19 +156,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "real")
     ap.add_argument("--out", type=Path, default=None, help="keep the scratch folder here (default: a temp dir)")
+    ap.add_argument("--compare-only", action="store_true", help="compare again in the warehouse of an earlier --out")
     args = ap.parse_args()
     from pipelines.refresh import refresh
 
     work = args.out or Path(tempfile.mkdtemp(prefix="cnbudget-bench-ocr-"))
     raw, wh = work / "raw", work / "wh" / "budget.duckdb"
-    shutil.rmtree(raw, ignore_errors=True)
-    shutil.rmtree(wh.parent, ignore_errors=True)
-    t = time.perf_counter()
-    names = prepare(raw, args.real)
-    print(f"{len(names)} samples × (text + {len(VARIANTS)} scans) written in {time.perf_counter() - t:.1f} s")
-    t = time.perf_counter()
-    refresh(raw, wh)
-    print(f"refresh (extract + OCR + load + checks): {time.perf_counter() - t:.1f} s")
+    if not args.compare_only:
+        shutil.rmtree(raw, ignore_errors=True)
+        shutil.rmtree(wh.parent, ignore_errors=True)
+        t = time.perf_counter()
+        names = prepare(raw, args.real)
+        print(f"{len(names)} samples × (text + {len(VARIANTS)} scans) written in {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        refresh(raw, wh)
+        print(f"refresh (extract + OCR + load + checks): {time.perf_counter() - t:.1f} s")
     floor = ocr.confidence_floor()
     con = duckdb.connect(str(wh), read_only=True)
     res = compare(con, floor)

@@ -225,6 +225,30 @@ def _grid(hl, vl, tol: float, W: int, H: int, dpi: int):
             [l for (k, l), ok in zip(lines, keep) if ok and k == "v"])
 
 
+def _align(lines, tol: float):
+    """Put parallel rules that stand within ``tol`` of each other (a rule broken and offset by the scan, the
+    two edges of a heavy border) on one position, the mean weighted by length: two positions a pixel or two
+    apart would make an empty column (or row) of their own."""
+    if not lines:
+        return lines
+    order = sorted(range(len(lines)), key=lambda i: lines[i][0])
+    groups, cur = [], [order[0]]
+    for i in order[1:]:
+        if lines[i][0] - lines[cur[-1]][0] <= tol:
+            cur.append(i)
+        else:
+            groups.append(cur)
+            cur = [i]
+    groups.append(cur)
+    out = list(lines)
+    for g in groups:
+        w = [max(1.0, lines[i][2] - lines[i][1]) for i in g]
+        pos = sum(lines[i][0] * wi for i, wi in zip(g, w)) / sum(w)
+        for i in g:
+            out[i] = (pos, *lines[i][1:])
+    return out
+
+
 def _snap(hl, vl, tol: float):
     """Extend rule ends to a perpendicular rule within ``tol`` px (the lattice needs joints)."""
     def snap(lines, other):
@@ -390,6 +414,7 @@ def ocr_page(gray: np.ndarray, dpi: int, width_pt: float, height_pt: float, numb
     clean[rules > 0] = 255
     ink = cv2.morphologyEx(bw & ~rules, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) > 0
     page.ink = ink
+    hl, vl = _align(hl, dpi * 0.03), _align(vl, dpi * 0.03)
     hl, vl = _snap(hl, vl, tol)
     s = 72.0 / dpi
     H = gray.shape[0]
