@@ -130,6 +130,7 @@ def compare(con, floor: float) -> dict:
         r["caught"] += bool(caught and not flagged)
         if not flagged and not caught:
             r["silent"] += 1
+            r.setdefault("silent_cells", []).append(f"{name} {ref}: {truth} read {read} (conf {conf})")
         if len(r["examples"]) < 6:
             r["examples"].append(f"{name} {ref}: {truth} read {read} (conf {conf if conf is None else round(conf, 3)}"
                                  f"{', flagged' if flagged else ''}{', caught' if caught else ''})")
@@ -191,6 +192,9 @@ def main():
     for v in VARIANTS:
         for e in res.get(v, {}).get("examples", []):
             print(f"  {v}: {e}")
+    for v in VARIANTS:
+        for e in res.get(v, {}).get("silent_cells", []):
+            print(f"  SILENT {v}: {e}")
     (work / "ocr_bench.json").write_text(json.dumps(res, indent=2, default=str))
     print(f"\n{work / 'ocr_bench.json'}")
 
