@@ -116,15 +116,16 @@ def _binary(gray: np.ndarray) -> np.ndarray:
 def _masks(bw: np.ndarray, dpi: int) -> tuple[np.ndarray, np.ndarray]:
     import cv2
 
-    # a horizontal rule is longer than 0.2 inch, a vertical one than 0.15 inch (one low table row); the
+    # a horizontal rule is longer than 0.2 inch, a vertical one than 0.18 inch (one low table row); the
     # strokes of large characters that pass are dropped by _grid (they meet no perpendicular rule)
-    kh, kv = max(10, int(dpi * 0.2)), max(8, int(dpi * 0.15))
-    # a thin rule on a turned or noisy scan breaks into dashes: bridge gaps of a few pixels along it first
+    kh, kv = max(10, int(dpi * 0.2)), max(8, int(dpi * 0.18))
+    # a thin horizontal rule on a turned or noisy scan breaks into dashes: bridge gaps of a few pixels along it
+    # first.  Not for the vertical rules: there the bridge would join a character's upright stroke to the
+    # row rules just above and below it, and make a column divider of it.
     g = max(3, dpi // 50)
     h = cv2.morphologyEx(cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (g, 1))),
                          cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
-    v = cv2.morphologyEx(cv2.morphologyEx(bw, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, g))),
-                         cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
+    v = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
     return _thin(h, dpi, True), _thin(v, dpi, False)
 
 
