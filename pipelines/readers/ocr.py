@@ -418,7 +418,6 @@ def ocr_page(gray: np.ndarray, dpi: int, width_pt: float, height_pt: float, numb
     hl, vl = _align(hl, dpi * 0.03), _align(vl, dpi * 0.03)
     hl, vl = _snap(hl, vl, tol)
     s = 72.0 / dpi
-    H = gray.shape[0]
     page.hlines = [(a * s, height_pt - pos * s, b * s) for pos, a, b, *_ in hl]
     page.vlines = [(pos * s, height_pt - b * s, height_pt - a * s) for pos, a, b, *_ in vl]
 
@@ -444,7 +443,6 @@ def ocr_page(gray: np.ndarray, dpi: int, width_pt: float, height_pt: float, numb
             page.pieces.append(Piece(text, float(min(confs)), x0 * s, height_pt - y1 * s, x1 * s, height_pt - y0 * s))
     page.pieces = _join_lines(page.pieces, page.vlines)
     page.seconds = time.perf_counter() - t0
-    del H
     return page
 
 
