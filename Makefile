@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha25
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
@@ -38,6 +38,7 @@ bench: setup
 	$(BIN)/python bench/warehouse.py
 	$(BIN)/python bench/dagster_overhead.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/ocr.py
 
 ## Corpus scoreboard over ../shared/real (scratch warehouse under data/warehouse/score/; JSON beside it).
 ## SCORE_ARGS="--compare before.json" lists what changed since an earlier run.
@@ -53,9 +54,12 @@ dagster: setup
 samples: setup
 	$(BIN)/cnbudget render-samples --seeds ../shared/seeds --out data/raw
 
-## Re-resolve the pinned lock file from pyproject.toml in a scratch environment.
+## Re-resolve the pinned lock file from pyproject.toml in a scratch environment (the lock is the whole closure:
+## `setup` installs it with --no-deps; opencv-python, which rapidocr-onnxruntime declares, is left out for the
+## headless build camelot already brings).
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv && .lockenv/bin/pip install --quiet -e '.[test]' \
+	  && .lockenv/bin/pip uninstall --quiet -y opencv-python \
 	  && .lockenv/bin/pip freeze --exclude-editable > requirements.lock && rm -rf .lockenv
 
 clean:

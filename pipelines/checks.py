@@ -101,6 +101,10 @@ def register_references(con: duckdb.DuckDBPyConnection):
     for p in pats:
         re.compile(p[3])
     con.executemany("INSERT INTO core.ref_text_pattern VALUES (?, ?, ?, ?, ?)", pats)
+    from .readers.ocr import settings as ocr_settings
+
+    con.execute("CREATE OR REPLACE TABLE core.ref_ocr_setting (setting VARCHAR, value DOUBLE)")
+    con.executemany("INSERT INTO core.ref_ocr_setting VALUES (?, ?)", sorted(ocr_settings().items()))
     # every map row a figure's label matches, in the map's order (priority): the check compares the figure with
     # the first target that has a printed value ("公务接待费2.00万元" is the "三公" table's where the document has
     # one, the economic item's elsewhere)

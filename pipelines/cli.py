@@ -35,8 +35,12 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
                   TextColumn("{task.fields[current]}"), console=err, transient=False) as prog:
         task = prog.add_task("extract", total=None, current="")
 
+        ocr_pages = [0]
+
         def cb(i, n, r):
-            prog.update(task, total=n, completed=i, current=_m(Path(r["path"]).name[:50]))
+            ocr_pages[0] += r.get("ocr_pages") or 0
+            ocr = f" · OCR pages {ocr_pages[0]}" if ocr_pages[0] else ""
+            prog.update(task, total=n, completed=i, current=_m(Path(r["path"]).name[:50]) + ocr)
 
         try:
             stats = run(raw, warehouse, force=force, progress=cb)

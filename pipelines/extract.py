@@ -31,7 +31,7 @@ from .segment import segment
 SUPPORTED = {".txt": "text", ".pdf": "pdf"}
 _PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "headers.py", "registry.py", "targets.py", "narrative.py",
                    "narrative_map.csv", "extract.py", "regions.py", "metadata.py", "readers/text_export.py",
-                   "readers/pdf.py")
+                   "readers/pdf.py", "readers/ocr.py")
 
 
 def _vocab_files() -> list[Path]:
@@ -338,15 +338,28 @@ def not_pdf_format(path: Path) -> str | None:
 COPY_PROTECTED = "cnbudget:copy_protected"  # in read_document's info: the PDF forbade copying its text
 
 
+@dataclass
+class OcrFacts:
+    """What the OCR path says about a document: the pages read by OCR, each OCR table cell's confidence
+    (by src_ref; None for a cell without text) and the empty cells with ink in them."""
+    pages: list[int]
+    conf: dict
+    unread: list
+
+
+NO_OCR = OcrFacts([], {}, [])
+
+
 def read_document(d: Discovered):
-    """-> (blocks, pages, warnings, info): info is the PDF's document information ({} for a text export)"""
+    """-> (blocks, pages, warnings, info, ocr): info is the PDF's document information ({} for a text export),
+    ocr an :class:`OcrFacts`"""
     if d.size == 0:
         raise DocumentError("empty_file", "zero-byte file", "re-download the document")
     if d.file_type == "text":
         from .readers.text_export import NotTextError, read_blocks
 
         try:
-            return read_blocks(d.read_path), None, [], {}
+            return read_blocks(d.read_path), None, [], {}, NO_OCR
         except NotTextError as e:
             raise DocumentError("not_text", str(e), "save the export as UTF-8 text") from e
     if d.file_type == "pdf":
@@ -367,14 +380,17 @@ def read_document(d: Discovered):
             m = re.match(r"^p(\d+):", w)
             warnings.append({"rule": "pdf_needs_ocr" if "OCR" in w else "pdf_page", "severity": "warn",
                              "message": f"{d.path.name}: {w}", "page": int(m.group(1)) if m else None})
-        return res.blocks, len(res.pages), warnings, {**res.info, **({COPY_PROTECTED: "1"} if res.copy_protected else {})}
+        return (res.blocks, len(res.pages), warnings,
+                {**res.info, **({COPY_PROTECTED: "1"} if res.copy_protected else {})},
+                OcrFacts(res.ocr_pages, res.ocr_conf, res.ocr_unread))
     raise DocumentError("unsupported_type", f"unsupported file type {d.path.suffix!r}",
                         "only .pdf and .txt exports are read")
 
 
 # ------------------------------------------------------------------ staging
 SCHEMAS: dict[str, dict] = {
-    "budget": {"amount": MONEY},
+    "budget": {"amount": MONEY, "ocr_confidence": pl.Float64},
+    "cells": {"ocr_confidence": pl.Float64},
     "projects": {"total_wan": MONEY, "appropriation_wan": MONEY, "carryover_wan": MONEY, "other_wan": MONEY},
     "targets": {"target_value": pl.Decimal(24, 6)},
     "narrative": {"value": MONEY},
@@ -450,9 +466,10 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
            "error": None, "hint": None, "source_mtime": _mtime_iso(d)}
     override = {k: v for k, v in (override or {}).items() if k not in PROVENANCE} or None
     try:
-        blocks, pages, warnings, info = read_document(d)
+        blocks, pages, warnings, info, ocr = read_document(d)
         seg = segment(blocks)
         parsed: Parsed = normalize(seg)
+        _mark_ocr(parsed, ocr, d)
         meta, problems = document_metadata(seg, d, override)
         for w in warnings:
             parsed.issues.append({"table_seq": None, "table_type": None, "rule": w.get("rule", "pdf_page"),
@@ -481,7 +498,8 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
         doc["metadata_source"] = json.dumps(meta["metadata_source"], ensure_ascii=False, sort_keys=True)
         doc.update({"pages": pages, "n_tables": len(parsed.tables), "unit": ",".join(sorted(units)) or "万元",
                     "status": "loaded", "seconds": round(time.perf_counter() - t0, 3),
-                    "synthetic": synthetic_mark(info), "copy_protected": COPY_PROTECTED in info})
+                    "synthetic": synthetic_mark(info), "copy_protected": COPY_PROTECTED in info,
+                    "ocr_pages": len(ocr.pages)})
         for name in ("tables", "cells", "budget", "projects", "targets", "narrative", "claims", "text_lines", "toc",
                      "issues"):
             df = _frame(name, getattr(parsed, name), d.document_id)
@@ -513,4 +531,23 @@ def extract_one(d: Discovered, staging: Path, override: dict | None = None, forc
     (tmp / "document.json").write_text(json.dumps(doc, ensure_ascii=False, default=str), encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
-    return {"document_id": d.document_id, "status": status, "path": str(d.path), "error": doc.get("error")}
+    return {"document_id": d.document_id, "status": status, "path": str(d.path), "error": doc.get("error"),
+            "ocr_pages": doc.get("ocr_pages") or 0}
+
+
+def _mark_ocr(parsed: Parsed, ocr: OcrFacts, d: Discovered):
+    """Every amount and cell says how it was read (source_method 'text' | 'ocr') and, from OCR, with what
+    confidence; an empty OCR cell with ink in it is a parse doubt (error: a blank reads as a published zero)."""
+    pages = set(ocr.pages)
+    for rec in parsed.budget + parsed.cells:
+        if rec.get("page") in pages:
+            rec["source_method"] = "ocr"
+            rec["ocr_confidence"] = ocr.conf.get(rec.get("src_ref"))
+        else:
+            rec["source_method"] = "text"
+            rec["ocr_confidence"] = None
+    for page, ref in ocr.unread:
+        parsed.issues.append({"table_seq": None, "table_type": None, "rule": "ocr_unread_cell", "severity": "error",
+                              "message": f"{d.path.name}: OCR page {page}: cell {ref} has ink but no legible text "
+                                         "(a stamp, a smudge, a figure the engine cannot read): read as blank",
+                              "page": page, "line": None, "src_ref": ref})

@@ -23,6 +23,7 @@ TESTED_ELSEWHERE = {
     **{r: "tests/test_known_answers.py::test_planted_discrepancy_is_found_by_its_rule" for r in (
         "narrative_rate", "narrative_share", "narrative_change", "narrative_direction", "text_year", "text_department_name",
         "toc_table_missing")},
+    "ocr_low_confidence": "tests/test_ocr.py::test_low_confidence_rule_fires_below_the_floor_only",
 }
 MUTANTS = {
     "kuan_xiang": (P, [(794, "1325.51", "1325.00")], "rollup_kuan_xiang"),

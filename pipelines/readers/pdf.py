@@ -27,10 +27,17 @@ reproduces the original text when the writer broke lines only at spaces or
 next to CJK characters (as :mod:`pipelines.pdfgen` does; published PDFs
 break Chinese text anywhere and numbers hardly ever).
 
+Pages without a usable text layer (images only, or a text layer of mostly
+replacement / private-use glyphs) are read by OCR (:mod:`pipelines.readers.ocr`):
+the page image becomes a reconstructed page of vector rules and positioned
+text that this same reader reads, page by page in a mixed document; each
+table cell of such a page gets its recognition confidence
+(:attr:`PdfReadResult.ocr_conf`) and an empty cell with ink in it is listed
+as unread (:attr:`PdfReadResult.ocr_unread`).
+
 Errors: :class:`PdfError` names the cause (missing, empty, not a PDF,
-truncated, encrypted / wrong password, corrupt, no text layer at all).  A
-document where only some pages are image-only is read, with a warning per
-such page in :attr:`PdfReadResult.warnings`.
+truncated, encrypted / wrong password, corrupt, no text layer at all when
+OCR is off or not installed).
 """
 from __future__ import annotations
 
@@ -67,7 +74,7 @@ class PageInfo:
     chars: int                  # non-blank characters in the text layer
     segments: int               # vector path segments
     images: int
-    status: str = "text"        # 'text' | 'blank' | 'needs_ocr'
+    status: str = "text"        # 'text' | 'blank' | 'needs_ocr' | 'ocr' (read by OCR)
     camelot: bool = False       # was camelot run on the page
     engine: str | None = None   # camelot engine that produced the tables
     tables: int = 0
@@ -80,6 +87,12 @@ class PdfReadResult:
     warnings: list[str] = field(default_factory=list)
     info: dict[str, str] = field(default_factory=dict)  # the document information (Title, Keywords, Subject …)
     copy_protected: bool = False  # encrypted with permissions that forbid copying text (read all the same)
+    ocr_conf: dict[str, float | None] = field(default_factory=dict)  # src_ref of a cell on an OCR page -> confidence
+    ocr_unread: list[tuple[int, str]] = field(default_factory=list)  # (page, src_ref) of empty cells with ink in them
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [p.number for p in self.pages if p.status == "ocr"]
 
     @property
     def needs_ocr(self) -> list[int]:
@@ -388,7 +401,17 @@ def _table_box(t) -> tuple[float, float, float, float]:
 # the reader
 
 
-def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector") -> PdfReadResult:
+def _garbage(chars: list[_Char]) -> float:
+    """Share of replacement, private-use and control characters in a page's text layer."""
+    vis = [c.ch for c in chars if not c.ch.isspace()]
+    if not vis:
+        return 0.0
+    bad = sum(1 for ch in vis if ch == "\ufffd" or "\ue000" <= ch <= "\uf8ff" or ord(ch) < 32)
+    return bad / len(vis)
+
+
+def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector", ocr: bool = True,
+             cells: dict | None = None) -> PdfReadResult:
     """Read a PDF into blocks in reading order, with per-page facts and
     warnings.  Raises :class:`PdfError` when the file is not a readable PDF
     or no page has a text layer (a scan: needs OCR).
@@ -396,7 +419,11 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
     ``engine`` is camelot's lattice line engine for the table pages:
     ``'vector'`` (default, render-free, fast) or ``'combined'`` (camelot's
     default, raster+vector, ~20x slower; finds rules drawn in ways the
-    vector engine misses)."""
+    vector engine misses).
+
+    ``ocr``: read pages without a usable text layer by OCR (when the engine
+    is installed).  ``cells``, when given, is filled with every table cell's
+    text and box: ``{(page, table, row, col): (text, (x0, y0, x1, y1))}``."""
     import tempfile
 
     path = Path(path)
@@ -414,14 +441,17 @@ def read_pdf(path: Path, *, password: str | None = None, engine: str = "vector")
                 camelot_path, camelot_password = path, password
         else:
             camelot_path, camelot_password = path, password
-        res = _read_open(doc, path, camelot_path, camelot_password, engine)
+        res = _read_open(doc, path, camelot_path, camelot_password, engine, ocr=ocr, cell_boxes=cells,
+                         doc_password=password)
     res.info, res.copy_protected = doc_info, protected
     return res
 
 
 def _read_open(doc: pdfium.PdfDocument, path: Path, camelot_path: Path, password: str | None,
-               engine: str) -> PdfReadResult:
-    """read_pdf on an open document (closed here); camelot reads ``camelot_path``."""
+               engine: str, *, ocr: bool = True, cell_boxes: dict | None = None,
+               doc_password: str | None = None) -> PdfReadResult:
+    """read_pdf on an open document (closed here); camelot reads ``camelot_path`` (with ``password``), the OCR
+    path renders ``path`` (with ``doc_password``)."""
     warns: list[str] = []
     pages: list[PageInfo] = []
     page_lines: dict[int, list[_Line]] = {}
@@ -443,14 +473,26 @@ def _read_open(doc: pdfium.PdfDocument, path: Path, camelot_path: Path, password
             info = PageInfo(i + 1, w, h, rot, nvis, segs, imgs)
             if nvis == 0:
                 info.status = "needs_ocr" if imgs else "blank"
-                if imgs:
-                    warns.append(f"p{i + 1}: no text layer, {imgs} image(s) only: needs OCR")
+            elif ocr and _garbage(chars) > _ocr_setting("garbage_share"):
+                info.status = "needs_ocr"
+                chars, nvis = [], 0
             pages.append(info)
             page_lines[i + 1] = _lines(chars) if nvis else []
     finally:
         doc.close()
 
-    if not any(p.status == "text" for p in pages):
+    ocr_blocks: dict[int, list[Block]] = {}
+    ocr_conf: dict[str, float | None] = {}
+    ocr_unread: list[tuple[int, str]] = []
+    todo = [p for p in pages if p.status == "needs_ocr"]
+    if todo and ocr and _ocr_available():
+        ocr_blocks, ocr_conf, ocr_unread = _read_by_ocr(path, doc_password, todo, warns)
+    for p in pages:
+        if p.status == "needs_ocr":
+            why = "no text layer, {} image(s) only".format(p.images) if p.chars == 0 else "text layer is garbage"
+            warns.append(f"p{p.number}: {why}: needs OCR")
+
+    if not any(p.status in ("text", "ocr") for p in pages):
         if any(p.status == "needs_ocr" for p in pages):
             raise PdfError(
                 f"needs OCR: no text layer on any of {len(pages)} page(s) (image-only/scanned PDF): {path.name}"
@@ -480,6 +522,9 @@ def _read_open(doc: pdfium.PdfDocument, path: Path, camelot_path: Path, password
 
     blocks: list[Block] = []
     for p in pages:
+        if p.status == "ocr":
+            blocks.extend(ocr_blocks.get(p.number, []))
+            continue
         used, tables = found.get(p.number, (None, []))
         p.camelot = p.number in found
         p.engine = used
@@ -521,6 +566,12 @@ def _read_open(doc: pdfium.PdfDocument, path: Path, camelot_path: Path, password
             if run:
                 flush()
             ti, t = payload
+            if cell_boxes is not None:
+                for ri, crow in enumerate(t.cells):
+                    for ci, c in enumerate(crow):
+                        cell_boxes[(p.number, ti, ri, ci)] = (join_wrapped(str(t.df.iat[ri, ci]).split("\n"))
+                                                         if ri < t.df.shape[0] and ci < t.df.shape[1] else "",
+                                                         (c.x1, c.y1, c.x2, c.y2))
             for ri, row in enumerate(t.df.values.tolist()):
                 cells = [join_wrapped(str(c).split("\n")) for c in row]
                 blocks.append(
@@ -528,7 +579,81 @@ def _read_open(doc: pdfium.PdfDocument, path: Path, camelot_path: Path, password
                 )
         if run:
             flush()
-    return PdfReadResult(blocks, pages, warns)
+    return PdfReadResult(blocks, pages, warns, ocr_conf=ocr_conf, ocr_unread=ocr_unread)
+
+
+# --------------------------------------------------------------------------
+# OCR pages
+
+
+def _ocr_setting(name: str) -> float:
+    from . import ocr as _ocr
+
+    return _ocr.settings()[name]
+
+
+def _ocr_available() -> bool:
+    from . import ocr as _ocr
+
+    return _ocr.available()
+
+
+def _read_by_ocr(path: Path, password: str | None, todo: list[PageInfo], warns: list[str]):
+    """OCR the ``todo`` pages; read their reconstruction with this reader.  Returns (blocks by page, cell
+    confidences by src_ref, unread cells) and marks the pages read as 'ocr'."""
+    import dataclasses
+    import tempfile
+
+    from . import ocr as _ocr
+
+    dpi = int(_ocr.settings()["dpi"])
+    doc = pdfium.PdfDocument(str(path), password=password)
+    done: list[_ocr.OcrPage] = []
+    try:
+        for p in todo:
+            page = doc[p.number - 1]
+            try:
+                w, h = page.get_size()
+                gray = _ocr.render_gray(page, dpi)
+            finally:
+                page.close()
+            op = _ocr.ocr_page(gray, dpi, w, h, p.number)
+            if not op.pieces:
+                continue  # nothing legible: the page stays 'needs_ocr'
+            done.append(op)
+    finally:
+        doc.close()
+    if not done:
+        return {}, {}, []
+    with tempfile.TemporaryDirectory(prefix="cnbudget-ocr-") as td:
+        tmp = Path(td) / "ocr.pdf"
+        tmp.write_bytes(_ocr.reconstruct(done))
+        cells: dict = {}
+        res = read_pdf(tmp, ocr=False, cells=cells)
+    number = {i + 1: op.number for i, op in enumerate(done)}
+    by_number = {op.number: op for op in done}
+    blocks: dict[int, list[Block]] = {}
+    for b in res.blocks:
+        pn = number[b.src.page]
+        blocks.setdefault(pn, []).append(
+            Block(b.kind, b.cells, [dataclasses.replace(s, page=pn) for s in b.srcs]))
+    conf: dict[str, float | None] = {}
+    unread: list[tuple[int, str]] = []
+    for i, op in enumerate(done):
+        mine = {(t, r, c): v for (pg, t, r, c), v in cells.items() if pg == i + 1}
+        cc, un = _ocr.cell_report(op, mine)
+        for (t, r, c), v in cc.items():
+            conf[Src(page=op.number, table=t, row=r, col=c).ref()] = v
+        unread.extend((op.number, Src(page=op.number, table=t, row=r, col=c).ref()) for t, r, c in un)
+    for p in todo:
+        if p.number in by_number:
+            p.status = "ocr"
+            p.tables = res.pages[[op.number for op in done].index(p.number)].tables
+            p.engine = "ocr"
+    for w in res.warnings:
+        m = re.match(r"^p(\d+):(.*)$", w)
+        warns.append(f"p{number[int(m.group(1))]}:{m.group(2)} (OCR page)" if m else w)
+    return blocks, conf, unread
 
 
 def read_blocks(path: Path, *, password: str | None = None) -> list[Block]:

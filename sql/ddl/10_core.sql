@@ -63,7 +63,9 @@ CREATE TABLE core.dim_table (
 
 CREATE TABLE core.fact_table_cell (
     document_id VARCHAR NOT NULL, table_seq INTEGER NOT NULL, row_idx INTEGER NOT NULL, col_idx INTEGER NOT NULL,
-    text VARCHAR, page INTEGER, line INTEGER, src_table INTEGER, src_row INTEGER, src_col INTEGER, src_ref VARCHAR
+    text VARCHAR, page INTEGER, line INTEGER, src_table INTEGER, src_row INTEGER, src_col INTEGER, src_ref VARCHAR,
+    source_method VARCHAR,   -- 'text' (the PDF's text layer, a text export) | 'ocr' (read from the page image)
+    ocr_confidence DOUBLE    -- OCR: the lowest character probability of the cell's text (NULL: not OCR / empty cell)
 );
 
 CREATE TABLE core.fact_budget_amount (
@@ -88,7 +90,9 @@ CREATE TABLE core.fact_budget_amount (
     col_idx        INTEGER,
     page           INTEGER,
     line           INTEGER,
-    src_ref        VARCHAR
+    src_ref        VARCHAR,
+    source_method  VARCHAR,       -- 'text' | 'ocr' (read from the page image: pipelines/readers/ocr.py)
+    ocr_confidence DOUBLE         -- OCR: lowest character probability of the amount cell (vocab/ocr.csv floor)
 );
 
 CREATE TABLE core.fact_project_funding (

@@ -7,6 +7,7 @@
 -- canonical_measure is NULL for a column whose published header (kept in measure and header_path) the
 -- vocabulary does not know yet; reconciliation uses canonical measures only.
 -- synthetic: the line comes from a forged test document (never published); analysts filter on it.
+-- source_method: 'text' (text layer / export) or 'ocr' (read from the page image), ocr_confidence beside it.
 -- budget_lines_history: every version, superseded ones included, with version and superseded_by.
 -- subject_code_resolved / code_source: see core.subject_resolution (a name-only or own-level row's code from the
 -- subject dictionary; NULL where it stays unresolved).
@@ -26,6 +27,7 @@ SELECT f.document_id, d.version, d.versions, d.is_current, d.superseded_by, d.re
        f.amount AS amount_published,
        r.subject_code_resolved, r.code_source,  -- the code the row stands for: printed | dictionary | context
        f.unit AS unit_published, f.amount_text, f.page, f.line, f.row_idx, f.col_idx, f.src_ref,
+       coalesce(f.source_method, 'text') AS source_method, f.ocr_confidence,
        coalesce(lf.finding_ids, []::VARCHAR[]) AS finding_ids, u.table_seq IS NOT NULL AS parse_doubt
 FROM core.fact_budget_amount f
 JOIN marts.documents d ON d.document_id = f.document_id

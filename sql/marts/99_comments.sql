@@ -460,3 +460,10 @@ COMMENT ON COLUMN marts.line_findings.kind IS '发现类型 — parse_doubt or s
 COMMENT ON COLUMN marts.line_findings.finding_document_id IS '发现所属文件（情况说明可指向表格部分） — document the finding is on (a narrative finding may point at the table part of its publication)';
 -- issue 18
 COMMENT ON COLUMN marts.documents.copy_protected IS '复制受限的PDF（仍照常读取） — the PDF forbade copying its text (read all the same: the permission bits are advisory)';
+-- issue 15
+COMMENT ON COLUMN marts.budget_lines.source_method IS '读取方式：text 文字层 / ocr 图像识别 — text (text layer or text export) or ocr (read from the page image)';
+COMMENT ON COLUMN marts.budget_lines.ocr_confidence IS 'OCR识别置信度（单元格最低字符概率） — OCR only: the lowest character probability of the amount''s cell';
+COMMENT ON COLUMN marts.budget_lines_all.source_method IS '读取方式：text 文字层 / ocr 图像识别 — text (text layer or text export) or ocr (read from the page image)';
+COMMENT ON COLUMN marts.budget_lines_all.ocr_confidence IS 'OCR识别置信度（单元格最低字符概率） — OCR only: the lowest character probability of the amount''s cell';
+COMMENT ON COLUMN marts.budget_lines_history.source_method IS '读取方式：text 文字层 / ocr 图像识别 — text (text layer or text export) or ocr (read from the page image)';
+COMMENT ON COLUMN marts.budget_lines_history.ocr_confidence IS 'OCR识别置信度（单元格最低字符概率） — OCR only: the lowest character probability of the amount''s cell';
