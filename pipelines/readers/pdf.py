@@ -617,7 +617,13 @@ def _read_by_ocr(path: Path, password: str | None, todo: list[PageInfo], warns: 
                 gray = _ocr.render_gray(page, dpi)
             finally:
                 page.close()
-            op = _ocr.ocr_page(gray, dpi, w, h, p.number)
+            try:
+                op = _ocr.ocr_page(gray, dpi, w, h, p.number)
+            except Exception as e:  # noqa: BLE001 - the OCR engine's own errors (onnxruntime) are no Python builtins
+                # the engine failed on this page (e.g. out of memory under the worker's limit): the page stays
+                # 'needs_ocr' with a warning; the rest of the document is read
+                warns.append(f"p{p.number}: OCR failed ({type(e).__name__}: {str(e).splitlines()[-1][:160]})")
+                continue
             if not op.pieces:
                 continue  # nothing legible: the page stays 'needs_ocr'
             done.append(op)
