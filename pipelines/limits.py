@@ -13,7 +13,7 @@ setting                environment variable        default    enforced
 ``timeout_s``          ``CNBUDGET_TIMEOUT_S``      300 s      wall clock per document; the child is killed
 ``max_memory_mb``      ``CNBUDGET_MAX_MEMORY_MB``  auto       ``RLIMIT_AS`` of the child (0 = no limit); auto = 60 % of
                                                               the machine's memory shared by the workers, clamped
-                                                              to 2560–4096 MB (:func:`auto_memory_mb`)
+                                                              to 2560–6144 MB (:func:`auto_memory_mb`)
 ``max_stream_mb``      ``CNBUDGET_MAX_STREAM_MB``  256 MB     in the child, before pdfium: no Flate stream of a PDF
                                                               may inflate past it (decompressed in bounded chunks
                                                               and thrown away) → ``too_large``
@@ -71,12 +71,14 @@ def machine_memory_mb() -> int | None:
 
 
 MEMORY_FLOOR_MB = 2560    # a child's address space after importing the readers is ~1.2 GB, a 171-page
-MEMORY_CEILING_MB = 4096  # real document peaks at ~2.1 GB of address space (~0.5 GB resident)
+MEMORY_CEILING_MB = 6144  # real document peaks at ~2.1 GB of address space (~0.5 GB resident); the OCR engine
+# (onnxruntime) needs ~1.5 GB more in a worker that has read many documents: at 4096 MB it failed with
+# bad_alloc on the two scanned pages of ../shared/real after dozens of documents in the same child
 
 
 def auto_memory_mb(workers: int) -> int:
     """The default address-space limit of one child: 60 % of the machine's memory shared by the workers,
-    clamped to [MEMORY_FLOOR_MB, MEMORY_CEILING_MB] (24 GB and 2 workers: 4096 MB each)."""
+    clamped to [MEMORY_FLOOR_MB, MEMORY_CEILING_MB] (24 GB and 2 workers: 6144 MB each)."""
     total = machine_memory_mb()
     if not total:
         return MEMORY_CEILING_MB
