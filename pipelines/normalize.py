@@ -626,9 +626,27 @@ def _map_columns(tt, header: list[list[str]], body: list[list[str]], width: int)
     return mapped
 
 
+def _row_measures() -> dict[str, str]:
+    from .registry import vocab_rows
+
+    return {key(r["label"]): r["measure"].strip() for r in vocab_rows("row_measures.csv")}
+
+
+ROW_MEASURE = _row_measures()
+
+
+def _measure_row(row: list[str]) -> bool:
+    """A row of figures labelled, in its first cell, by what it measures ("预算数 | 593.46 | …")."""
+    return bool(row) and key(row[0]) in ROW_MEASURE and any(_is_num(c) for c in row[1:]) \
+        and all(not c or _is_num(c) for c in row[1:])
+
+
 def _total_rows_header(cells: list[list[str]]) -> int | None:
-    """Index of the first row that is all amounts or blanks (a row of totals), after a header."""
+    """Index of the first row that is all amounts or blanks (a row of totals), or a row of figures labelled by
+    its measure (vocab/row_measures.csv), after a header."""
     for i, row in enumerate(cells):
+        if i > 0 and _measure_row(row):
+            return i
         if i > 0 and any(row) and all(not c or _is_num(c) for c in row) \
                 and not (i > 0 and "栏次" in map(key, cells[i - 1])):
             return i
@@ -641,8 +659,11 @@ def _total_row_layout(out: Parsed, t: Table, cells, srcs, width) -> bool:
     start = _total_rows_header(cells)
     if start is None or not any(_is_num(c) for row in cells[start:] for c in row):
         return False
-    paths = column_paths(cells[:start], width)
-    amount_cols = [j for j in range(width) if paths[j] or any(r[j] for r in cells[start:])]
+    # rows labelled by their measure (预算数 / 决算数): the first column holds the labels, not figures; the
+    # 栏次 row (column numbers) is no header label there
+    labelled = all(_measure_row(r) for r in cells[start:] if any(r))
+    paths = column_paths([r for r in cells[:start] if not (labelled and _is_colno_row(r))], width)
+    amount_cols = [j for j in range(1 if labelled else 0, width) if paths[j] or any(r[j] for r in cells[start:])]
     if _from_grid(srcs):
         cols = _place_columns(out, t, paths, amount_cols)
     else:
@@ -661,17 +682,19 @@ def _total_row_layout(out: Parsed, t: Table, cells, srcs, width) -> bool:
         row = cells[i]
         if not any(row):
             continue
-        if not all(not c or _is_num(c) for c in row):
+        if not (labelled or all(not c or _is_num(c) for c in row)):
             _issue(out, t, "unrecognised_row", "warn", f"{t.title}: row {i} is not a row of figures: {row}",
                    srcs[i][0])
             continue
+        # subject_name: 合计 for the table's one row of totals, else what the row measures (预算数 / 决算数)
+        name = ROW_MEASURE[key(row[0])] if labelled else "合计"
         for col in cols:
             j = col[0]
             a = _amount(out, t, row[j], srcs[i][j])
             if a is None:
                 continue
-            # subject_level 'table_total': the table's only row, not a 合计 row over subject rows
-            out.budget.append(_budget_rec(t, cls, None, "合计", "table_total", col, a, row[j], unit, i, srcs[i][j]))
+            # subject_level 'table_total': a row of the table's totals, not a 合计 row over subject rows
+            out.budget.append(_budget_rec(t, cls, None, name, "table_total", col, a, row[j], unit, i, srcs[i][j]))
     return True
 
 

@@ -92,7 +92,11 @@ FINAL: tuple[TableType, ...] = (
               mandatory_final=True,
               components=(("合计", ("基本支出", "项目支出", "上缴上级支出", "经营支出", "对附属单位补助支出")),)),
     TableType("final_three_public", "财政拨款“三公”经费支出决算表", "three_public", TITLES,
-              mandatory_final=True),
+              mandatory_final=True,
+              # the national template prints the items as columns, a 预算数 and a 决算数 row
+              components=(("合计", ("“三公”经费", "会议费", "培训费")),
+                          ("“三公”经费", ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费")),
+                          ("公务用车购置及运行维护费", ("公务用车购置费", "公务用车运行维护费")))),
     TableType("final_admin_cost", "机关运行经费支出决算表", "subject", TITLES,
               classification="economic"),
 )

@@ -14,6 +14,8 @@ WITH lines AS (
            CASE WHEN ci.item IS NOT NULL AND ci.item <> '合计' THEN b.canonical_measure ELSE b.subject_name END
                AS item_printed,
            CASE WHEN b.canonical_measure IN ('预算数', '决算数') THEN b.canonical_measure
+                -- items as columns, one row per measure (the national 决算 template: a 预算数 and a 决算数 row)
+                WHEN b.subject_level = 'table_total' AND b.subject_name IN ('预算数', '决算数') THEN b.subject_name
                 WHEN d.phase = 'final' THEN '决算数' ELSE '预算数' END AS tp_measure,
            CASE WHEN ci.item IS NULL AND b.canonical_measure NOT IN ('预算数', '决算数')
                 THEN b.canonical_measure END AS funding_source
