@@ -9,8 +9,8 @@
 WITH l AS (
     SELECT l.*, d.fiscal_year, d.phase FROM core.fact_text_line l JOIN core.dim_document d USING (document_id)
 ),
-years AS (
-    SELECT l.document_id, l.page, l.line, l.src_ref, l.text, l.fiscal_year, p.allowed,
+years AS (  -- a year two patterns capture on one line (a title "2026年部门预算…表") is one instance
+    SELECT DISTINCT l.document_id, l.page, l.line, l.src_ref, l.text, l.fiscal_year, p.allowed,
            unnest(regexp_extract_all(l.text, p.regex, 1)) AS y
     FROM l JOIN core.ref_text_pattern p
       ON p.rule = 'text_year' AND (p.phase = 'any' OR p.phase = l.phase)
