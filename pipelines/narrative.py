@@ -28,7 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from .blocks import Block
-from .text import clean
+from .segment import PAGE_NUMBER
+from .text import clean, key
 
 _FIG = re.compile(r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>万元|亿元|元|%)(?!/)")
 _LEAD = re.compile(r"^(其中[:：]?|主要是|共计|合计|安排|包括|含)+")
@@ -37,7 +38,6 @@ _SENT_STOP = "。；;\n！!？?"
 # a list heading starts a new segment of the stream: "一、", "(二)", "3.", "第一部分"
 _MARKER = re.compile(r"^(第[一二三四五六七八九十]+部分|[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]{1,2}[)）]"
                      r"|\d{1,2}[.、．](?!\d))")
-_PAGE_NO = re.compile(r"^([-—–－]\s*)?\d{1,3}(\s*[-—–－])?$|^第\d{1,3}页(共\d+页)?$")
 _HEADING_END = re.compile(r"(说明|情况|概况|构成|职责|机构|目录|表)$")
 TO_WAN = {"万元": Decimal(1), "元": Decimal("0.0001"), "亿元": Decimal(10000)}
 
@@ -59,7 +59,7 @@ def _stream(blocks: list[Block]) -> tuple[str, list[int], list[Block]]:
     prev_len = 0
     for b in blocks:
         t = clean(b.cells[0]) if b.cells else ""
-        if not t or _PAGE_NO.match(t.replace(" ", "")):
+        if not t or PAGE_NUMBER.match(key(t)):
             continue
         if text and not text.endswith("\n"):
             pdf_run_on = (b.src.page is not None and prev is not None and prev.src.page is not None

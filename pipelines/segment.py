@@ -39,7 +39,7 @@ _META = (
     re.compile(r"^部门(名称)?[:：]"),  # "部门:中共江苏省委办公厅", "部门名称:…", a bare "部门:"
     TABLE_NUMBER,
 )
-_PAGE_NO = re.compile(r"^([-—–－]\s*)?\d{1,3}(\s*[-—–－])?$|^第\d{1,3}页(共\d+页)?$")
+PAGE_NUMBER = re.compile(r"^([-—–－]\s*)?\d{1,3}(\s*[-—–－])?$|^第\d{1,3}页(共\d+页)?$")
 
 
 def _empty_wordings() -> tuple[re.Pattern | None, re.Pattern | None]:
@@ -125,7 +125,7 @@ def _has_indicator_header(t: Table) -> bool:
 
 
 def _is_page_number(b: Block) -> bool:
-    return b.kind == "text" and b.src.page is not None and bool(_PAGE_NO.match(key(b.cells[0])))
+    return b.kind == "text" and b.src.page is not None and bool(PAGE_NUMBER.match(key(b.cells[0])))
 
 
 def _join_wrapped_titles(blocks: list[Block]) -> list[Block]:

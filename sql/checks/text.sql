@@ -29,7 +29,7 @@ names AS (  -- the unit a table header names ("编制单位:深圳市信访局")
 names1 AS (
     SELECT document_id, unit_named, any_value(department) AS department, any_value(department_printed) AS printed,
            min(page) AS page, min(line) AS line, string_agg(DISTINCT src_ref, ' ') AS cells, count(*) AS n,
-           regexp_replace(unit_named, '[(（][^)）]*[)）]', '', 'g') AS u
+           dq_unbracketed(unit_named) AS u
     FROM names WHERE unit_named <> '' GROUP BY document_id, unit_named
 ),
 ph AS (
@@ -55,8 +55,7 @@ UNION ALL
 SELECT 'text_department_name', document_id, NULL, NULL, unit_named, NULL, NULL, NULL, NULL, page, line, cells,
        CASE WHEN department IS NULL AND printed IS NULL THEN NULL
             ELSE list_bool_or([contains(x, u) OR contains(u, x) FOR x IN
-                 [regexp_replace(coalesce(department, ''), '[(（][^)）]*[)）]', '', 'g'),
-                  regexp_replace(coalesce(printed, ''), '[(（][^)）]*[)）]', '', 'g')] IF x <> '']) END,
+                 [dq_unbracketed(coalesce(department, '')), dq_unbracketed(coalesce(printed, ''))] IF x <> '']) END,
        n || ' table header(s) name the unit "' || unit_named || '", the document is of ' || coalesce(printed, department)
 FROM names1
 UNION ALL
