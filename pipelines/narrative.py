@@ -94,10 +94,6 @@ def claim_words() -> dict[str, re.Pattern]:
     return {k: re.compile("|".join(v)) for k, v in by_role.items()}
 
 
-def narrative_figures(blocks: list[Block]) -> list[dict]:
-    return narrative_read(blocks)[0]
-
-
 def narrative_read(blocks: list[Block]) -> tuple[list[dict], list[dict]]:
     """(figures, claims) of the narrative blocks."""
     text, starts, used = _stream(blocks)
@@ -232,22 +228,13 @@ def narrative_map() -> list[dict]:
         return [r for r in csv.DictReader(f) if not r["label_pattern"].startswith("#")]
 
 
-def resolve_label(label: str, sentence: str = "") -> dict | None:
-    """The table figure a narrative label refers to, or None."""
-    for r in narrative_map():
-        if re.fullmatch(r["label_pattern"], label) and (
-                not r.get("sentence_pattern") or re.search(r["sentence_pattern"], sentence or "")):
-            return r
-    return None
-
-
 # ------------------------------------------------------------------ text lines and the table of contents
 _TOC_HEAD = re.compile(r"^目\s*录$")
 _LEADER = re.compile(r"[.·…。\-—_\s]*\d{0,3}$")
 _LIST_MARK = re.compile(r"^([一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}[、.．]|(附)?表\d{1,2}[、.．:：\s]?)")
 
 
-def _toc_lines(blocks: list[Block]) -> set[int]:
+def toc_lines(blocks: list[Block]) -> set[int]:
     """Indexes of the narrative lines that belong to a table of contents: from a "目录" line to the line that
     repeats its first entry (the body starting), at most the "目录" page and the two after it."""
     out: set[int] = set()
@@ -276,9 +263,9 @@ def _toc_lines(blocks: list[Block]) -> set[int]:
     return out
 
 
-def text_lines(seg) -> list[dict]:
-    """Every text line outside the tables, and every table title, for the text rules (year, placeholders)."""
-    toc = _toc_lines(seg.narrative)
+def text_lines(seg, toc: set[int]) -> list[dict]:
+    """Every text line outside the tables, and every table title, for the text rules (year, placeholders);
+    ``toc``: the indexes of the narrative lines of the table of contents (:func:`toc_lines`)."""
     out = []
     for i, b in enumerate(seg.narrative):
         t = clean(b.cells[0]) if b.cells else ""
@@ -298,13 +285,13 @@ def text_lines(seg) -> list[dict]:
     return out
 
 
-def toc_entries(blocks: list[Block]) -> list[dict]:
+def toc_entries(blocks: list[Block], toc: set[int]) -> list[dict]:
     """The table-of-contents entries that name a table ("三、支出决算表 …… 12"), each with the table type its
     title classifies as (None: the vocabulary does not know the title)."""
     from .registry import classify_title
 
     out = []
-    for i in sorted(_toc_lines(blocks)):
+    for i in sorted(toc):
         b = blocks[i]
         line = clean(b.cells[0]).replace(" ", "") if b.cells else ""
         # two entries extracted as one line ("…支出表十、政府性基金预算支出表"): split at each list mark

@@ -1499,9 +1499,10 @@ def normalize(seg: Segmented) -> Parsed:
     for r in out.budget:  # facts of fixed-measure tables: the measure is canonical
         r.setdefault("canonical_measure", r["measure"])
         r.setdefault("header_path", None)
-    from .narrative import narrative_read, text_lines, toc_entries
+    from .narrative import narrative_read, text_lines, toc_entries, toc_lines
 
     out.narrative, out.claims = narrative_read(seg.narrative)
-    out.text_lines = text_lines(seg)
-    out.toc = toc_entries(seg.narrative)
+    toc = toc_lines(seg.narrative)
+    out.text_lines = text_lines(seg, toc)
+    out.toc = toc_entries(seg.narrative, toc)
     return out
