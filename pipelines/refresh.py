@@ -28,7 +28,7 @@ from pathlib import Path
 from .config import staging_dir
 from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
 from .limits import LIMIT_KINDS, Limits, fault
-from .warehouse import build, inputs_fingerprint, live_fingerprint, live_summary, refresh_lock
+from .warehouse import inputs_fingerprint, live_fingerprint, publish, refresh_lock
 
 # staged errors that may say nothing lasting about the document (disk, a killed child): tried again
 RETRY_KINDS = ("io_error", "worker_died")
@@ -812,6 +812,55 @@ def _on_sigterm(signum, frame):
     raise _Terminated(128 + signum)
 
 
+def discover_inputs(raw_dir: Path, staging: Path, limits: Limits, snapshots: Path | None = None,
+                    force: bool = False) -> tuple[list[Discovered], list[tuple[Discovered, Discovered]], dict, list[dict]]:
+    """What a refresh reads: (unique documents, duplicates (copy, first seen), manifest overrides, ingest-error
+    records of what was refused). With ``snapshots``, the documents not yet staged (all of them with ``force``)
+    are snapshotted while hashed (see :func:`pipelines.extract.scan`)."""
+    manifest, extra_errors = read_manifest(raw_dir)
+
+    def need(sha: str) -> bool:
+        return force or not (staging / f"{sha[:16]}-v{PARSER_VERSION}").exists()
+
+    try:
+        docs, refused = scan(raw_dir, limits, snapshots, need if snapshots is not None else None)
+    except BaseException as e:
+        if snapshots is not None:
+            shutil.rmtree(snapshots, ignore_errors=True)
+        if isinstance(e, SnapshotWriteError) or (isinstance(e, OSError) and e.errno in _NO_SPACE):
+            raise StagingError(e.errno, f"cannot write staging under {staging}: {e}; free disk space and run "
+                               "the refresh again") from e
+        raise
+    extra_errors += refused
+    # the same bytes twice under two names are one document
+    seen: dict[str, Discovered] = {}
+    duplicates = []
+    for d in docs:
+        if d.sha256 in seen:
+            duplicates.append((d, seen[d.sha256]))
+        else:
+            seen[d.sha256] = d
+    return list(seen.values()), duplicates, manifest, extra_errors
+
+
+def up_to_date(raw_dir: Path, warehouse: Path, limits: Limits | None = None) -> bool:
+    """True when a refresh of ``raw_dir`` would change nothing in ``warehouse``: every document is staged under
+    the current parser version and the live warehouse was built from exactly these inputs and this code. Reads
+    (hashes) the raw folder, extracts and writes nothing: what a schedule asks before it starts a run."""
+    raw_dir, warehouse = Path(raw_dir), Path(warehouse)
+    if not raw_dir.is_dir() or not warehouse.exists():
+        return False
+    limits = limits or Limits.from_env()
+    staging = staging_dir(warehouse)
+    unique, _, _, extra_errors = discover_inputs(raw_dir, staging, limits)
+    staged = [staged_path(staging, d) for d in unique]
+    if not all((p / "document.json").exists() for p in staged):
+        return False
+    staged += superseded_versions(unique, staging, limits)
+    return live_fingerprint(warehouse) == inputs_fingerprint(staged, extra_errors,
+                                                             {d.document_id: str(d.path) for d in unique})
+
+
 def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
             progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
     """Discover, extract, build, check and swap in (see the module doc).  SIGTERM (cron, systemd, timeout)
@@ -839,45 +888,15 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
         staging = staging_dir(warehouse)
         _clean_leftovers(warehouse, staging)
         staging.mkdir(parents=True, exist_ok=True)
-        manifest, extra_errors = read_manifest(raw_dir)
         snapshots = snapshot_dir(staging)
-
-        def need(sha: str) -> bool:
-            return force or not (staging / f"{sha[:16]}-v{PARSER_VERSION}").exists()
-
-        try:
-            docs, refused = scan(raw_dir, limits, snapshots, need)
-        except BaseException as e:
-            shutil.rmtree(snapshots, ignore_errors=True)
-            if isinstance(e, SnapshotWriteError) or (isinstance(e, OSError) and e.errno in _NO_SPACE):
-                raise StagingError(e.errno, f"cannot write staging under {staging}: {e}; free disk space and run "
-                                   "the refresh again") from e
-            raise
-        extra_errors += refused
-        # the same bytes twice under two names are one document
-        seen: dict[str, Discovered] = {}
-        duplicates = []
-        for d in docs:
-            if d.sha256 in seen:
-                duplicates.append((d, seen[d.sha256]))
-            else:
-                seen[d.sha256] = d
-        unique = list(seen.values())
+        unique, duplicates, manifest, extra_errors = discover_inputs(raw_dir, staging, limits, snapshots, force)
         results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress,
                               snapshots=snapshots)
         extra_errors += [r["record"] for r in results if r.get("record")]
         # earlier versions of documents republished in place
         staged = [staged_path(staging, d) for d in unique] + superseded_versions(unique, staging, limits)
         paths = {d.document_id: str(d.path) for d in unique}
-        if (not force and all(r["status"] == "cached" for r in results)
-                and live_fingerprint(warehouse) == inputs_fingerprint(staged, extra_errors, paths)):
-            # nothing new, nothing changed: the live warehouse is already this build
-            stats = live_summary(warehouse)
-            stats.update({"unchanged": True, "run_id": None, "seconds": 0.0, "warehouse": str(warehouse),
-                          "dq": {"data_docs": None, "findings": stats["findings_error"] + stats["findings_warn"]}})
-        else:
-            stats = build(staged, warehouse, run_id=uuid.uuid4().hex[:12], extra_errors=extra_errors, paths=paths)
-            stats["unchanged"] = False
+        stats = publish(staged, warehouse, extra_errors=extra_errors, paths=paths, full=force)
         stats["extracted"] = sum(r["status"] == "extracted" for r in results)
         stats["cached"] = sum(r["status"] == "cached" for r in results)
         stats["errors"] = [r for r in results if (r["status"] == "error" or r.get("error")) and not r.get("record")] + [
