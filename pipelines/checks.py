@@ -28,7 +28,7 @@ import pandas as pd
 from .config import EXPECTATIONS_DIR, SQL_DIR
 from .narrative import narrative_map
 from .registry import MANDATORY_BUDGET_TABLES, MANDATORY_FINAL_TABLES, REGISTRY, vocab_rows
-from .sqlfiles import run_sql_file, sql_text
+from .sqlfiles import insert_rows, run_sql_file, sql_text
 
 log = logging.getLogger(__name__)
 
@@ -69,23 +69,31 @@ def load_rules(exp_dir: Path = EXPECTATIONS_DIR) -> dict[str, Rule]:
     return rules
 
 
-def register_references(con: duckdb.DuckDBPyConnection):
+def register_references(con: duckdb.DuckDBPyConnection, documents: list[str] | None = None):
     """Reference tables the check SQL joins: registry row identities, the
-    mandatory table set, and each narrative figure's resolved target."""
+    mandatory table set, and each narrative figure's resolved target (per document: with ``documents``, an
+    incremental build, the targets of those documents' figures are added to the existing table)."""
+    if documents is None:
+        _register_static_references(con)
+    _register_narrative_targets(con, documents)
+
+
+def _register_static_references(con: duckdb.DuckDBPyConnection):
+    """The reference tables read from the registry and the vocabulary (an incremental build keeps them: its code
+    fingerprint, vocabulary included, is the previous build's)."""
     con.execute("CREATE OR REPLACE TABLE core.ref_row_identity (table_type VARCHAR, total_measure VARCHAR, part_measure VARCHAR)")
     rows = [(t.type, total, part) for t in REGISTRY for total, parts in t.components for part in parts]
     if rows:
-        con.executemany("INSERT INTO core.ref_row_identity VALUES (?, ?, ?)", rows)
+        insert_rows(con, "core.ref_row_identity", rows)
     con.execute("CREATE OR REPLACE TABLE core.ref_mandatory_table (phase VARCHAR, table_type VARCHAR, name_zh VARCHAR)")
-    con.executemany("INSERT INTO core.ref_mandatory_table VALUES (?, ?, ?)",
-                    [("budget", t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_BUDGET_TABLES]
+    insert_rows(con, "core.ref_mandatory_table", [("budget", t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_BUDGET_TABLES]
                     + [("final", t.type, t.name_zh) for t in REGISTRY if t.type in MANDATORY_FINAL_TABLES])
     con.execute("CREATE OR REPLACE TABLE core.ref_mandatory_alternative (phase VARCHAR, table_type VARCHAR, "
                 "alternative_type VARCHAR, required_measure VARCHAR)")
     alts = [(r["phase"].strip(), r["table_type"].strip(), r["alternative_type"].strip(), r["required_measure"].strip() or None)
             for r in vocab_rows("mandatory_alternatives.csv")]
     if alts:
-        con.executemany("INSERT INTO core.ref_mandatory_alternative VALUES (?, ?, ?, ?)", alts)
+        insert_rows(con, "core.ref_mandatory_alternative", alts)
     crosswalk = Path(os.environ.get("CNBUDGET_SUBJECT_CROSSWALK", Path(__file__).with_name("subject_crosswalk.csv")))
     con.execute("CREATE OR REPLACE TABLE core.ref_subject_crosswalk (fiscal_year INTEGER, final_code VARCHAR, "
                 "budget_code VARCHAR, note VARCHAR)")
@@ -93,24 +101,29 @@ def register_references(con: duckdb.DuckDBPyConnection):
         xs = [(int(r["fiscal_year"]), r["final_code"], r["budget_code"], r.get("note")) for r in csv.DictReader(fh)
               if r["fiscal_year"] and not r["fiscal_year"].startswith("#")]
     if xs:
-        con.executemany("INSERT INTO core.ref_subject_crosswalk VALUES (?, ?, ?, ?)", xs)
+        insert_rows(con, "core.ref_subject_crosswalk", xs)
     con.execute("CREATE OR REPLACE TABLE core.ref_text_pattern (rule VARCHAR, phase VARCHAR, roles VARCHAR, "
                 "regex VARCHAR, allowed VARCHAR)")
     pats = [(r["rule"].strip(), r["phase"].strip(), r["roles"].strip(), r["regex"], r["allowed"].strip())
             for r in vocab_rows("text_checks.csv")]
     for p in pats:
         re.compile(p[3])
-    con.executemany("INSERT INTO core.ref_text_pattern VALUES (?, ?, ?, ?, ?)", pats)
+    insert_rows(con, "core.ref_text_pattern", pats)
     from .readers.ocr import settings as ocr_settings
 
     con.execute("CREATE OR REPLACE TABLE core.ref_ocr_setting (setting VARCHAR, value DOUBLE)")
-    con.executemany("INSERT INTO core.ref_ocr_setting VALUES (?, ?)", sorted(ocr_settings().items()))
+    insert_rows(con, "core.ref_ocr_setting", sorted(ocr_settings().items()))
+
+
+def _register_narrative_targets(con: duckdb.DuckDBPyConnection, documents: list[str] | None):
     # every map row a figure's label matches, in the map's order (priority): the check compares the figure with
     # the first target that has a printed value ("公务接待费2.00万元" is the "三公" table's where the document has
     # one, the economic item's elsewhere)
-    con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
-                "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR, priority INTEGER)")
-    figs = con.execute("SELECT document_id, seq, label, unit, sentence FROM core.fact_narrative_figure").fetchall()
+    if documents is None:
+        con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
+                    "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR, priority INTEGER)")
+    figs = con.execute(sql_text("narrative_figures.sql", "checks_io"),
+                       {"all": documents is None, "documents": list(documents or [])}).fetchall()
     out = []
     for doc, seq, label, unit, sentence in figs:
         for priority, r in enumerate(narrative_map()):
@@ -125,18 +138,20 @@ def register_references(con: duckdb.DuckDBPyConnection):
                 out.append((doc, seq, r["target_table"], r["target_subject"].replace("{label}", item),
                             r["target_measure"].replace("{label}", item), priority))
     if out:
-        con.executemany("INSERT INTO core.ref_narrative_target VALUES (?, ?, ?, ?, ?, ?)", out)
+        insert_rows(con, "core.ref_narrative_target", out)
 
 
-def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule]) -> pd.DataFrame:
-    """Every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB."""
+def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], scoped: bool = False) -> pd.DataFrame:
+    """Every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB.
+    ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` and those of
+    the corpus-wide rules (``core.check_corpus_rule``), which are always evaluated whole."""
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
     frames = []
     for sql_file in sorted({r.sql for r in rules.values()}):
         # each rule file is one SELECT producing the columns of COLUMNS; it becomes a temp view that
         # instances.sql reads (composition of SQL files, no values in the text)
         con.execute("CREATE OR REPLACE TEMP VIEW check_instances AS " + sql_text(Path(sql_file).name, "checks"))
-        frames.append(con.execute(sql_text("instances.sql", "checks_io")).df())
+        frames.append(con.execute(sql_text("instances.sql", "checks_io"), {"scoped": scoped}).df())
     con.execute("DROP VIEW IF EXISTS check_instances")
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     unknown = set(df["rule"]) - set(rules)
@@ -154,9 +169,24 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule]) ->
     return df
 
 
-def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -> tuple[set[str], dict, str | None]:
-    """Run every suite on the frame.  Returns (failed check ids, per-rule
-    result, Data Docs index path)."""
+# One Great Expectations context per process and check-code version: building it (context, suites, validation
+# definitions, checkpoint) is done once, not at every build (the Dagster daemon and a long-lived process reuse it).
+_GX_CACHE: dict[tuple, tuple] = {}
+
+
+def _suites_key(rules: dict[str, Rule]) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps([r.expectation for r in rules.values()], sort_keys=True).encode()).hexdigest()
+
+
+def gx_checkpoint(rules: dict[str, Rule], gx_root: Path):
+    """(context, checkpoint) of the suites in ``expectations/`` (one suite per family), file-backed under
+    ``gx_root``; cached for the process while ``gx_root`` exists and the suites are unchanged."""
+    key = (str(gx_root), _suites_key(rules))
+    hit = _GX_CACHE.get(key)
+    if hit is not None and (gx_root / "gx").is_dir():
+        return hit
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
@@ -185,10 +215,19 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
         suite = ctx.suites.add_or_update(suite)
         vds.append(ctx.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=f"cnbudget.{fam}", data=bd, suite=suite)))
+    # no per-validation actions: the Data Docs are built once per run, for this run's results (validate_with_gx)
     cp = ctx.checkpoints.add_or_update(gx.Checkpoint(
-        name="cnbudget_reconciliation", validation_definitions=vds,
-        actions=[gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")],
+        name="cnbudget_reconciliation", validation_definitions=vds, actions=[],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["check_id"]}))
+    _GX_CACHE.clear()
+    _GX_CACHE[key] = (ctx, cp)
+    return ctx, cp
+
+
+def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -> tuple[set[str], dict, str | None]:
+    """Run every suite on the frame.  Returns (failed check ids, per-rule
+    result, Data Docs index path)."""
+    ctx, cp = gx_checkpoint(rules, gx_root)
     gx_df = df.drop(columns=["expected", "actual", "tolerance", "difference"]).copy()
     res = cp.run(batch_parameters={"dataframe": gx_df})
     failed: set[str] = set()
@@ -201,17 +240,36 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
             failed |= ids
             per_rule[rule] = {"success": bool(r.success), "evaluated": int(r.result.get("element_count") or 0),
                               "failed": len(ids)}
+    # the Data Docs pages of this run's validation results (and the index): once per run, not once per suite
+    ctx.build_data_docs(resource_identifiers=list(res.run_results.keys()))
     sites = ctx.get_docs_sites_urls()
     docs = sites[0]["site_url"] if sites else None
     return failed, per_rule, docs
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None = None) -> dict:
+def corpus_rules(rules: dict[str, Rule]) -> set[str]:
+    """Rules whose instances depend on documents other than their own (the subject dimension across the corpus,
+    versions of a publication): expectation meta ``scope: corpus``. An incremental build evaluates them whole;
+    every other rule only for the documents it re-checks."""
+    return {r.rule for r in rules.values() if r.expectation["meta"].get("scope") == "corpus"}
+
+
+def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None = None,
+               scoped: bool = False) -> dict:
+    """Evaluate the rules, let GX decide the findings, write dq.findings (+ history), dq.document_rule_results
+    and dq.rule_results of this run.  ``scoped`` (an incremental build on a copy of the previous warehouse):
+    only the documents in ``core.check_scope`` and the corpus-wide rules are evaluated; every other document's
+    findings and counts of the previous run are carried into this run as they were (its inputs are unchanged)."""
     run_id = run_id or uuid.uuid4().hex[:12]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rules = load_rules()
-    df = compute_instances(con, rules)
-    failed, per_rule, docs = validate_with_gx(df, rules, gx_root)
+    con.execute("CREATE OR REPLACE TEMP TABLE check_corpus_rule (rule VARCHAR)")
+    con.executemany("INSERT INTO check_corpus_rule VALUES (?)", [[r] for r in sorted(corpus_rules(rules))])
+    df = compute_instances(con, rules, scoped)
+    if len(df):
+        failed, per_rule, docs = validate_with_gx(df, rules, gx_root)
+    else:  # nothing to evaluate (an incremental build that only removed documents): GX is not started
+        failed, per_rule, docs = set(), {}, None
     f = df[df["check_id"].isin(failed) & ~df["not_evaluated"]].copy()
     f["run_id"] = run_id
     f["finding_id"] = [finding_id(r) for r in f.to_dict("records")]
@@ -228,27 +286,35 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     f["message"] = [m if isinstance(m, str) and m else _message(r) for m, r in zip(f["message"], f.to_dict("records"))]
     f = f[["run_id", "checked_at", "document_id", "table_seq", "rule", "family", "severity", "table_type", "subject", "measure",
            "expected", "actual", "difference", "tolerance", "page", "line", "cells", "message", "finding_id", "kind"]]
-    con.register("findings_df", f)
-    con.execute(sql_text("insert_findings.sql", "checks_io"))
-    con.unregister("findings_df")
     is_failed = df["check_id"].isin(failed) & ~df["not_evaluated"]
-    counts = (df.assign(failed=is_failed.astype(int), ne=df["not_evaluated"].astype(int))
-              .groupby("rule").agg(n=("check_id", "size"), failed=("failed", "sum"), ne=("ne", "sum")))
-    rr = []
-    for r in rules.values():
-        n, nf, ne = (int(x) for x in counts.loc[r.rule]) if r.rule in counts.index else (0, 0, 0)
-        rr.append((run_id, r.rule, r.family, r.severity, r.gates, n - ne, nf, per_rule.get(r.rule, {}).get("success", True)
-                   and nf == 0, r.description_en, r.description_zh, ne, r.kind))
-    con.executemany("INSERT INTO dq.rule_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rr)
     per_doc = (df.assign(failed=is_failed.astype(int), ne=df["not_evaluated"].astype(int), run_id=run_id)
                .groupby(["run_id", "document_id", "rule", "family", "severity"], dropna=False)
                .agg(n=("check_id", "size"), failed=("failed", "sum"), not_evaluated=("ne", "sum")).reset_index())
     per_doc["evaluated"] = per_doc["n"] - per_doc["not_evaluated"]
+    con.register("findings_df", f)
     con.register("per_doc_df", per_doc)
-    con.execute(sql_text("insert_document_rule_results.sql", "checks_io"))
-    con.unregister("per_doc_df")
-    return {"run_id": run_id, "instances": len(df), "findings": len(f),
-            "by_severity": f["severity"].value_counts().to_dict(), "data_docs": docs,
+    try:
+        if scoped:  # the previous run's results of the documents not re-checked become this run's; the rest goes
+            for sql_file in sorted((SQL_DIR / "checks_carry").glob("*.sql")):
+                run_sql_file(con, sql_file, {"run_id": run_id} if "$run_id" in sql_file.read_text() else None)
+        con.execute(sql_text("insert_findings.sql", "checks_io"))
+        con.execute(sql_text("insert_document_rule_results.sql", "checks_io"))
+    finally:
+        con.unregister("findings_df")
+        con.unregister("per_doc_df")
+    # per rule: the sums of its per-document counts (the same whether the counts were computed now or carried)
+    counts = {r: (int(n), int(nf), int(ne)) for r, n, nf, ne in con.execute(
+        sql_text("rule_counts.sql", "checks_io"), {"run_id": run_id}).fetchall()}
+    rr = []
+    for r in rules.values():
+        ev, nf, ne = counts.get(r.rule, (0, 0, 0))
+        rr.append((run_id, r.rule, r.family, r.severity, r.gates, ev, nf, nf == 0, r.description_en, r.description_zh,
+                   ne, r.kind))
+    insert_rows(con, "dq.rule_results", rr)
+    n_findings = con.execute(sql_text("run_findings.sql", "checks_io"), {"run_id": run_id}).fetchall()
+    by_severity = {sev: int(n) for sev, n in n_findings}
+    return {"run_id": run_id, "instances": len(df), "findings": sum(by_severity.values()),
+            "by_severity": by_severity, "data_docs": docs,
             "gx_success": all(v["success"] for v in per_rule.values())}
 
 

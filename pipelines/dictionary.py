@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
+from .sqlfiles import insert_rows
 from .registry import BY_TYPE, REGISTRY, header_key, vocab_rows
 
 THREE_PUBLIC = "three_public"  # the registry type whose row identities nest the 三公 items
@@ -52,24 +53,33 @@ def three_public_item(table_type: str, printed: str | None) -> str | None:
     return None
 
 
-def register(con: duckdb.DuckDBPyConnection):
-    from .checks import load_rules
+def register(con: duckdb.DuckDBPyConnection, static: bool = True):
+    """The reference tables of the marts. ``static=False`` (an incremental build, same code and vocabulary as the
+    previous build) refreshes only the one that depends on the documents (core.ref_three_public_item)."""
+    if not static:
+        _register_three_public_items(con)
+        return
 
     con.execute("CREATE OR REPLACE TABLE core.ref_measure (table_type VARCHAR, measure VARCHAR, kind VARCHAR, "
                 "unit VARCHAR, PRIMARY KEY (table_type, measure))")
     rows = [(t.type, m.name, m.kind, m.unit or None) for t in REGISTRY for m in t.measures]
     if rows:
-        con.executemany("INSERT INTO core.ref_measure VALUES (?, ?, ?, ?)", rows)
+        insert_rows(con, "core.ref_measure", rows)
 
     con.execute("CREATE OR REPLACE TABLE core.ref_figure (figure VARCHAR, name_zh VARCHAR, name_en VARCHAR, "
                 "phase VARCHAR, priority INTEGER, table_type VARCHAR, side VARCHAR, row_label VARCHAR, "
                 "measure VARCHAR, figure_order INTEGER)")
     figs = vocab_rows("headline_figures.csv")
     order = {f: i for i, f in enumerate(dict.fromkeys(r["figure"] for r in figs))}
-    con.executemany("INSERT INTO core.ref_figure VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(r["figure"], r["name_zh"], r["name_en"], r["phase"], int(r["priority"]), r["table_type"],
+    insert_rows(con, "core.ref_figure", [(r["figure"], r["name_zh"], r["name_en"], r["phase"], int(r["priority"]), r["table_type"],
                       r["side"] or None, r["row"], r["measure"] or None, order[r["figure"]]) for r in figs])
 
+    _register_three_public_items(con)
+    _register_dictionary(con, figs)
+
+
+def _register_three_public_items(con: duckdb.DuckDBPyConnection):
+    """Every row or column name printed in a 三公 table of the loaded documents, mapped to its item."""
     tree = three_public_tree()
     con.execute("CREATE OR REPLACE TABLE core.ref_three_public_item (table_type VARCHAR, printed VARCHAR, "
                 "item VARCHAR, parent_item VARCHAR, item_level INTEGER)")
@@ -83,8 +93,13 @@ def register(con: duckdb.DuckDBPyConnection):
         if item is not None and not (tt == "gpb_admin_cost" and item == "合计"):  # that 合计 is 机关运行经费
             items.append((tt, p, item, *tree[item]))
     if items:
-        con.executemany("INSERT INTO core.ref_three_public_item VALUES (?, ?, ?, ?, ?)", items)
+        insert_rows(con, "core.ref_three_public_item", items)
 
+
+def _register_dictionary(con: duckdb.DuckDBPyConnection, figs: list[dict]):
+    from .checks import load_rules
+
+    tree = three_public_tree()
     con.execute("CREATE OR REPLACE TABLE core.ref_dictionary (field VARCHAR, value VARCHAR, name_zh VARCHAR, "
                 "meaning_en VARCHAR, kind VARCHAR, unit VARCHAR, source VARCHAR)")
     d: list[tuple] = []
@@ -112,4 +127,4 @@ def register(con: duckdb.DuckDBPyConnection):
                   + (f"; part of {parent}" if parent else ""), "money", "万元", "pipelines/registry.py"))
     for r in load_rules().values():
         d.append(("rule", r.rule, r.description_zh, r.description_en, r.severity, r.family, "expectations/"))
-    con.executemany("INSERT INTO core.ref_dictionary VALUES (?, ?, ?, ?, ?, ?, ?)", d)
+    insert_rows(con, "core.ref_dictionary", d)

@@ -146,9 +146,10 @@ def pairs_from_row(cols: list[int], texts: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None) -> list[dict]:
+def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, documents: list[str] | None = None) -> list[dict]:
     """Every code + name pair printed in a built warehouse: from the table cells (every table, normalised or
-    not) and from the budget facts; one record per document × code × printed name, with its first page."""
+    not) and from the budget facts; one record per document × code × printed name, with its first page.
+    ``documents``: only these documents' (an incremental build; None: every document)."""
     out: dict[tuple, dict] = {}
 
     def add(doc, path, year, seq, tt, code, name, page, classification=None):
@@ -169,7 +170,7 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None) -> list[
     expected = {t.type: t.classification for t in REGISTRY}
     tables: dict[tuple, list] = defaultdict(list)
     for doc, path, year, seq, tt, _row, page, cols, texts in con.execute(
-            sql_text("cell_rows.sql", "subjects"), {"max_col": 6}).fetchall():
+            sql_text("cell_rows.sql", "subjects"), {"max_col": 6, **_only(documents)}).fetchall():
         p = pairs_from_row(cols, texts)
         if p and scheme_of(p[0]):
             tables[(doc, seq, tt)].append((path, year, p[0], p[1], page, scheme_of(p[0]).classification))
@@ -184,10 +185,15 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None) -> list[
             if cls == major or n[cls] > 2:  # two classifications stitched into one table keep both
                 add(doc, path, year, seq, tt, code, name, page, cls)
     for doc, path, year, seq, tt, cls, code, name, page in con.execute(
-            sql_text("fact_pairs.sql", "subjects")).fetchall():
+            sql_text("fact_pairs.sql", "subjects"), _only(documents)).fetchall():
         if name:
             add(doc, path, year, seq, tt, code, name, page, cls)
     return list(out.values())
+
+
+def _only(documents: list[str] | None) -> dict:
+    """The document filter of the subjects SQL: every document (None), or these."""
+    return {"all": documents is None, "documents": list(documents or [])}
 
 
 def _source(path: str | None, label: str | None) -> str:
@@ -299,10 +305,11 @@ def build_from_raw(raws: list[Path], work: Path | None = None,
 
 # ---------------------------------------------------------------- load: reference tables and code resolution
 
-def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV):
+def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, documents: list[str] | None = None):
     """core.ref_subject (the shipped dictionary with its name keys), core.subject_sighting (every code + name
     pair printed in the loaded documents, normalised table or not, with its name key: what the check
-    dim_name_matches_dictionary compares), then core.subject_resolution."""
+    dim_name_matches_dictionary compares), then core.subject_resolution. Both are per document: with
+    ``documents`` (an incremental build) the rows of those documents are added to the existing tables."""
     rows = read_csv(path) if path.exists() else []
     con.execute("CREATE OR REPLACE TABLE core.ref_subject (classification VARCHAR, scheme VARCHAR, code VARCHAR, "
                 "name VARCHAR, name_key VARCHAR, level VARCHAR, parent_code VARCHAR, first_year INTEGER, "
@@ -313,13 +320,14 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV):
          r["parent_code"] or None, int(r["first_year"]) if r["first_year"] else None,
          int(r["last_year"]) if r["last_year"] else None, int(r["n_documents"]), r["status"],
          r["conflict"] == "true", r["variants"] or None, r["first_seen"]) for r in rows])
-    con.execute("CREATE OR REPLACE TABLE core.subject_sighting (document_id VARCHAR, table_seq INTEGER, "
-                "table_type VARCHAR, classification VARCHAR, code VARCHAR, name VARCHAR, name_key VARCHAR, "
-                "fiscal_year INTEGER, page INTEGER)")
+    if documents is None:
+        con.execute("CREATE OR REPLACE TABLE core.subject_sighting (document_id VARCHAR, table_seq INTEGER, "
+                    "table_type VARCHAR, classification VARCHAR, code VARCHAR, name VARCHAR, name_key VARCHAR, "
+                    "fiscal_year INTEGER, page INTEGER)")
     _insert(con, "core.subject_sighting", [
         (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
-         s["fiscal_year"], s["page"]) for s in sightings(con)])
-    resolve(con, rows)
+         s["fiscal_year"], s["page"]) for s in sightings(con, documents=documents)])
+    resolve(con, rows, documents)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]):
@@ -423,15 +431,17 @@ def resolve_table(rows: list[tuple], d: _Dictionary) -> list[tuple]:
     return out
 
 
-def resolve(con: duckdb.DuckDBPyConnection, rows: list[dict] | None = None):
-    """core.subject_resolution: one row per function / economic subject row of the loaded tables."""
+def resolve(con: duckdb.DuckDBPyConnection, rows: list[dict] | None = None, documents: list[str] | None = None):
+    """core.subject_resolution: one row per function / economic subject row of the loaded tables (with
+    ``documents``: those documents' rows, added to the table)."""
     d = _Dictionary(rows if rows is not None else read_csv())
-    con.execute("CREATE OR REPLACE TABLE core.subject_resolution (document_id VARCHAR, table_seq INTEGER, "
-                "row_idx INTEGER, subject_code VARCHAR, subject_name VARCHAR, subject_code_resolved VARCHAR, "
-                "code_source VARCHAR, resolution_note VARCHAR)")
+    if documents is None:
+        con.execute("CREATE OR REPLACE TABLE core.subject_resolution (document_id VARCHAR, table_seq INTEGER, "
+                    "row_idx INTEGER, subject_code VARCHAR, subject_name VARCHAR, subject_code_resolved VARCHAR, "
+                    "code_source VARCHAR, resolution_note VARCHAR)")
     tables: dict[tuple, list] = defaultdict(list)
     for doc, seq, row_idx, cls, code, name, level, year in con.execute(
-            sql_text("resolution_rows.sql", "subjects")).fetchall():
+            sql_text("resolution_rows.sql", "subjects"), _only(documents)).fetchall():
         tables[(doc, seq)].append((row_idx, cls, code, name, level, year))
     out = []
     for (doc, seq), rs in tables.items():

@@ -5,4 +5,7 @@ SELECT rule, document_id, table_seq, table_type, CAST(subject AS VARCHAR) AS sub
        CAST(actual - expected AS DECIMAL(24, 6)) AS difference,
        CAST(abs(actual - expected) - tolerance AS DOUBLE) AS excess,
        page, line, CAST(cells AS VARCHAR) AS cells, passed, CAST(message AS VARCHAR) AS message
-FROM check_instances;
+FROM check_instances
+-- $scoped (an incremental build): the documents it re-checks, the corpus-wide rules, and instances of no document
+WHERE NOT $scoped OR document_id IS NULL OR rule IN (SELECT rule FROM check_corpus_rule)
+   OR document_id IN (SELECT document_id FROM core.check_scope);

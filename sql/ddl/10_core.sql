@@ -140,4 +140,12 @@ CREATE TABLE core.parse_issues (
 
 -- What this file was built from: a digest of the staged documents' names (content hash + parser version),
 -- the SQL, the suites and the check code. A refresh whose inputs have the same digest has nothing to do.
-CREATE TABLE core.build_info (fingerprint VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL);
+-- code_fingerprint: the SQL, suites, vocabularies and build code alone; mode: 'full' (every row loaded) or
+-- 'incremental' (a copy of the previous file with the rows of new, changed and removed documents replaced).
+CREATE TABLE core.build_info (fingerprint VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL, code_fingerprint VARCHAR,
+                              mode VARCHAR);
+-- The staged documents this file was built from (the next build compares its inputs with them): the staged folder's
+-- name (content hash + parser version), a digest of its document record, and where the file was.
+CREATE TABLE core.build_documents (document_id VARCHAR, staged_name VARCHAR, record_sha VARCHAR, source_path VARCHAR);
+-- The documents the last build re-checked (every document in a full build).
+CREATE TABLE core.check_scope (document_id VARCHAR);

@@ -6,4 +6,5 @@ FROM core.fact_table_cell c
 JOIN core.dim_document d USING (document_id)
 LEFT JOIN core.dim_table t USING (document_id, table_seq)
 WHERE c.col_idx < $max_col AND c.text IS NOT NULL AND c.text <> ''
+  AND ($all OR list_contains(CAST($documents AS VARCHAR[]), c.document_id))  -- an incremental build: its new documents
 GROUP BY ALL
