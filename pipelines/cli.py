@@ -22,7 +22,9 @@ err = Console(stderr=True)
 @app.command()
 def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents to ingest"),
             warehouse: Path = typer.Option(WAREHOUSE, "--warehouse", help="DuckDB file to (re)build"),
-            force: bool = typer.Option(False, "--force", help="re-extract documents already staged")):
+            force: bool = typer.Option(False, "--force", help="re-extract documents already staged (and rebuild in full)"),
+            full: bool = typer.Option(False, "--full", help="rebuild every row of the warehouse from the staged "
+                                      "documents (default: incremental, only new, changed and removed documents)")):
     """Extract every document under RAW, build the warehouse, run the checks, swap it in."""
     import logging
 
@@ -43,7 +45,7 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
             prog.update(task, total=n, completed=i, current=_m(Path(r["path"]).name[:50]) + ocr)
 
         try:
-            stats = run(raw, warehouse, force=force, progress=cb)
+            stats = run(raw, warehouse, force=force, full=full, progress=cb)
         except RefreshBusy as e:
             err.print(f"[red]refused:[/red] {_m(e)}")
             raise typer.Exit(3)
@@ -69,7 +71,10 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     t.add_row("GX Data Docs", plain(stats["dq"]["data_docs"]))
     from .dashboard import render
 
-    t.add_row("dashboard", plain(render(warehouse)))
+    t.add_row("dashboard", plain(render(warehouse, only_if_stale=stats.get("unchanged", False))))
+    if not stats.get("unchanged"):
+        t.add_row("build", f"{stats['mode']}: {stats['documents_loaded']} document(s) loaded, "
+                           f"{stats['documents_removed']} removed")
     t.add_row("seconds (build+checks)", str(stats["seconds"]))
     console.print(t)
     for e in stats["errors"]:

@@ -13,7 +13,6 @@ import html
 from datetime import datetime, timezone
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
@@ -31,13 +30,14 @@ def _df(con, name: str) -> pd.DataFrame:
     return con.execute(sql_text(name, "dashboard")).df()
 
 
-def _svg(chart: alt.Chart) -> str:
+def _svg(chart) -> str:
     import vl_convert as vlc
 
     return vlc.vegalite_to_svg(chart.to_json())
 
 
 def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, str]:
+    import altair as alt  # here, not at import: a refresh with nothing new renders no chart
     out = {}
     r = rules.dropna(subset=["pass_rate"])
     if len(r):
@@ -104,7 +104,12 @@ def run_failures(warehouse: Path, last: int = 50) -> list[dict]:
     return [json.loads(ln) for ln in lines[-last:]][::-1]
 
 
-def render(warehouse: Path, out: Path | None = None) -> Path:
+def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False) -> Path:
+    """Write the dashboard from the warehouse's tables. ``only_if_stale``: keep a page written after the
+    warehouse file was (a refresh with nothing new)."""
+    out = out or warehouse.parent / "dq" / "dashboard.html"
+    if only_if_stale and out.exists() and out.stat().st_mtime_ns >= warehouse.stat().st_mtime_ns:
+        return out
     con = connect_readonly(warehouse)
     try:
         docs = _df(con, "documents.sql")
@@ -118,7 +123,6 @@ def render(warehouse: Path, out: Path | None = None) -> Path:
         run = con.execute("SELECT run_id, finished_at, data_docs FROM dq.runs ORDER BY finished_at DESC LIMIT 1").fetchone()
     finally:
         con.close()
-    out = out or warehouse.parent / "dq" / "dashboard.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     types, matrix = coverage_matrix(cov)
     data_docs = run[2] if run else None

@@ -812,6 +812,25 @@ def _on_sigterm(signum, frame):
     raise _Terminated(128 + signum)
 
 
+def _preload_checks():
+    """Import Great Expectations (about 3 s) in a background thread while the extraction children work: the
+    parent only waits for them meanwhile. The build's own import then finds the module loaded (or waits for the
+    import in progress: the import lock). Not for a refresh with nothing to extract (it may build nothing)."""
+    import sys
+    import threading
+
+    if "great_expectations" in sys.modules:
+        return
+
+    def load():
+        try:
+            import great_expectations  # noqa: F401
+        except Exception:  # noqa: BLE001 - the build imports it again and reports the failure
+            pass
+
+    threading.Thread(target=load, name="cnbudget-preload", daemon=True).start()
+
+
 def discover_inputs(raw_dir: Path, staging: Path, limits: Limits, snapshots: Path | None = None,
                     force: bool = False) -> tuple[list[Discovered], list[tuple[Discovered, Discovered]], dict, list[dict]]:
     """What a refresh reads: (unique documents, duplicates (copy, first seen), manifest overrides, ingest-error
@@ -861,22 +880,22 @@ def up_to_date(raw_dir: Path, warehouse: Path, limits: Limits | None = None) -> 
                                                              {d.document_id: str(d.path) for d in unique})
 
 
-def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
+def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool = False,
             progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
     """Discover, extract, build, check and swap in (see the module doc).  SIGTERM (cron, systemd, timeout)
     ends it like Ctrl-C: the extraction children are killed, the lock released, the live warehouse kept."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        return _refresh(raw_dir, warehouse, force=force, progress=progress, limits=limits)
+        return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits)
     before = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return _refresh(raw_dir, warehouse, force=force, progress=progress, limits=limits)
+        return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits)
     finally:
         signal.signal(signal.SIGTERM, before)
 
 
-def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
+def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool = False,
              progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
     raw_dir, warehouse = Path(raw_dir), Path(warehouse)
     if not raw_dir.is_dir():
@@ -890,13 +909,15 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False,
         staging.mkdir(parents=True, exist_ok=True)
         snapshots = snapshot_dir(staging)
         unique, duplicates, manifest, extra_errors = discover_inputs(raw_dir, staging, limits, snapshots, force)
+        if force or any(not (staged_path(staging, d) / "document.json").exists() for d in unique):
+            _preload_checks()  # documents to extract: the checks' imports load meanwhile, beside the workers
         results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress,
                               snapshots=snapshots)
         extra_errors += [r["record"] for r in results if r.get("record")]
         # earlier versions of documents republished in place
         staged = [staged_path(staging, d) for d in unique] + superseded_versions(unique, staging, limits)
         paths = {d.document_id: str(d.path) for d in unique}
-        stats = publish(staged, warehouse, extra_errors=extra_errors, paths=paths, full=force)
+        stats = publish(staged, warehouse, extra_errors=extra_errors, paths=paths, full=force or full)
         stats["extracted"] = sum(r["status"] == "extracted" for r in results)
         stats["cached"] = sum(r["status"] == "cached" for r in results)
         stats["errors"] = [r for r in results if (r["status"] == "error" or r.get("error")) and not r.get("record")] + [
