@@ -2,6 +2,8 @@
 and incremental refresh — ratios measured in one run against baselines measured in the same run.
 
   build ratio      = warehouse build (load + dimensions + marts, no checks) ÷ DuckDB scanning the same Parquet
+  incremental load = 1 % new facts (new documents) built into that warehouse incrementally ÷ the same scan,
+                     and ÷ scanning just the new facts (with and without the checks)
   queries          = seconds for three analyst queries on that warehouse
   incremental      = refresh with nothing new ÷ full refresh, and with one new document, on a forged corpus
   peak memory      = max RSS of each stage, each run in its own process
@@ -25,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bench import _common  # noqa: E402
 
 
-def stage_synthetic(staging: Path, rows: int, docs: int) -> list[Path]:
+def stage_synthetic(staging: Path, rows: int, docs: int, first: int = 0) -> list[Path]:
     """Staged documents in the pipeline's own layout (document.json + budget.parquet + tables.parquet per
     document), with realistic subject codes and exact DECIMAL amounts, generated inside DuckDB."""
     import duckdb
@@ -49,9 +51,9 @@ def stage_synthetic(staging: Path, rows: int, docs: int) -> list[Path]:
                    CAST(round(random() * 10000, 2) AS DECIMAL(20, 6)) AS amount,
                    '' AS amount_text, 2 AS decimals, '万元' AS unit, i AS row_idx, 3 AS col_idx,
                    1 + i // 40 AS page, NULL::INTEGER AS line, 'p1' AS src_ref
-            FROM range($docs) t(d), range($per_doc) s(i)
+            FROM range($first, $first + $docs) t(d), range($per_doc) s(i)
         ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
-    """, {"docs": docs, "per_doc": per_doc, "tmp": str(tmp)})
+    """, {"docs": docs, "per_doc": per_doc, "tmp": str(tmp), "first": first})
     dirs = []
     for part in sorted(tmp.iterdir()):
         doc = part.name.split("=", 1)[1]
@@ -99,8 +101,10 @@ def _stage(stage: str, a: dict) -> dict:
     elif stage == "build":
         from pipelines.warehouse import build
 
-        stats = build([Path(d) for d in a["dirs"]], Path(a["warehouse"]), checks=False)
-        extra = {"rows": stats["budget_facts"]}
+        stats = build([Path(d) for d in a["dirs"]], Path(a["warehouse"]), checks=a.get("checks", False),
+                      full=a.get("full", False))
+        extra = {"rows": stats["budget_facts"], "mode": stats["mode"], "loaded": stats["documents_loaded"],
+                 "phases": stats["phases"]}
     elif stage == "queries":
         from pipelines.sqlfiles import sql_text
 
@@ -142,6 +146,27 @@ def main():
     print(f"ratio build/scan {build['seconds'] / scan['seconds']:8.2f}   (target <= 3; scan = count + sum(amount))")
     print(f"ratio build/scan of every column {build['seconds'] / scan_all['seconds']:8.2f}")
     print(f"peak memory of the build: {build['peak_rss_mb'] / 1024:.2f} GiB (target < 4)")
+    # 1 % new facts: new documents built into that warehouse incrementally (a copy of the file, the new rows
+    # loaded, the dimensions derived again), then the same with the reconciliation checks (scoped to the new
+    # documents' departments; corpus-wide rules whole)
+    new_docs = max(1, a.docs // 100)
+    new_dirs = stage_synthetic(work / "staging", a.rows // a.docs * new_docs, new_docs, first=a.docs)
+    nl = [str(d) for d in new_dirs]
+    scan_new = child("scan", {"dirs": nl})
+    inc_wh = str(work / "wh" / "incremental.duckdb")
+    shutil.copyfile(wh, inc_wh)
+    inc = child("build", {"dirs": dl + nl, "warehouse": inc_wh})
+    shutil.copyfile(wh, inc_wh)
+    inc_checks = child("build", {"dirs": dl + nl, "warehouse": inc_wh, "checks": True})
+    print(f"\n== incremental load of {new_docs} new documents ({scan_new['rows']:,} facts, 1 %) into that warehouse")
+    print(f"scan of the new facts          {scan_new['seconds']:8.2f} s")
+    print(f"incremental build (no checks)  {inc['seconds']:8.2f} s   peak {inc['peak_rss_mb']:8.1f} MB   mode {inc['mode']}, "
+          f"{inc['loaded']} loaded; phases {inc['phases']}")
+    print(f"incremental build with checks  {inc_checks['seconds']:8.2f} s   peak {inc_checks['peak_rss_mb']:8.1f} MB   "
+          f"phases {inc_checks['phases']}")
+    print(f"ratio incremental/scan of all {build['rows']:,} facts {inc['seconds'] / scan['seconds']:8.2f}   "
+          f"(target <= 3); with checks {inc_checks['seconds'] / scan['seconds']:.2f}")
+    print(f"ratio incremental/scan of the new facts {inc['seconds'] / scan_new['seconds']:8.2f}")
     print("\n== analyst queries (target < 1 s each)")
     for k, v in q.items():
         if k.endswith(".sql"):

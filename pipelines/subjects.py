@@ -32,6 +32,7 @@ code in one year are both kept; the less common one is marked ``variant`` and it
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import tempfile
 import unicodedata
@@ -98,6 +99,7 @@ def _schemes() -> list[Scheme]:
     return _SCHEMES_CACHE
 
 
+@functools.lru_cache(maxsize=1 << 16)  # names repeat across documents: a warehouse has a few thousand distinct ones
 def printed_form(name: str | None) -> str:
     """A printed name as the dictionary keeps it: clean cell text, a level suffix '(类)' and '其中：' dropped."""
     t = clean(name)
@@ -106,6 +108,7 @@ def printed_form(name: str | None) -> str:
     return t
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str | None) -> str:
     """The comparison key of a name: :func:`printed_form` folded to letters, digits and CJK characters only
     (full/half-width brackets, punctuation and spaces fall away)."""
@@ -151,18 +154,31 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
     not) and from the budget facts; one record per document × code × printed name, with its first page.
     ``documents``: only these documents' (an incremental build; None: every document)."""
     out: dict[tuple, dict] = {}
+    # codes, names and paths repeat across rows and documents: each is worked out once
+    schemes: dict[tuple, Scheme | None] = {}
+    forms: dict[str | None, tuple[str, str, bool]] = {}
+    sources: dict[str | None, str] = {}
 
     def add(doc, path, year, seq, tt, code, name, page, classification=None):
-        s = scheme_of(code, classification)
-        form = printed_form(name)
-        k = name_key(form)
-        if s is None or not k or not _HAN.search(k):
+        sk = (code, classification)
+        if sk not in schemes:
+            schemes[sk] = scheme_of(code, classification)
+        s = schemes[sk]
+        f = forms.get(name)
+        if f is None:
+            form = printed_form(name)
+            k = name_key(form)
+            f = forms[name] = (form, k, bool(k) and bool(_HAN.search(k)))
+        form, k, named = f
+        if s is None or not named:
             return
         rec = out.get((doc, s.classification, code, form))
         if rec is None or (page is not None and (rec["page"] is None or page < rec["page"])):
+            if path not in sources:
+                sources[path] = _source(path, label)
             out[(doc, s.classification, code, form)] = {
                 "classification": s.classification, "scheme": s.scheme, "code": code, "name": form, "key": k,
-                "fiscal_year": year, "document_id": doc, "source": _source(path, label), "page": page,
+                "fiscal_year": year, "document_id": doc, "source": sources[path], "page": page,
                 "table_seq": seq, "table_type": tt}
 
     from .registry import REGISTRY
@@ -388,12 +404,14 @@ def resolve_table(rows: list[tuple], d: _Dictionary) -> list[tuple]:
         stack[len(code)] = code
 
     for row_idx, cls, code, name, level, year in rows:
+        if code and _CODE.match(code):  # a printed code is its own resolution (and the context of what follows)
+            push(code)
+            out.append((row_idx, code, name, code, "printed", None))
+            continue
         key = name_key(name)
         lens = {3, 5, 7} if cls == "function" else {3, 5}
         res = src = note = None
-        if code and _CODE.match(code):
-            res, src = code, "printed"
-        elif code and _OWN.match(code):
+        if code and _OWN.match(code):
             # own level only: '01' under 20101 is 2010101; the level from the parser when it gives one,
             # otherwise every level the context allows
             want = [_LEN_OF_LEVEL[level]] if level in _LEN_OF_LEVEL else sorted(n for n in lens if n > 3)
@@ -439,9 +457,12 @@ def resolve(con: duckdb.DuckDBPyConnection, rows: list[dict] | None = None, docu
         con.execute("CREATE OR REPLACE TABLE core.subject_resolution (document_id VARCHAR, table_seq INTEGER, "
                     "row_idx INTEGER, subject_code VARCHAR, subject_name VARCHAR, subject_code_resolved VARCHAR, "
                     "code_source VARCHAR, resolution_note VARCHAR)")
+    # a table whose every row prints a full code resolves each row to it (in SQL); the others are walked here
+    con.execute(sql_text("resolution_rows.sql", "subjects"), _only(documents))
+    con.execute(sql_text("resolution_printed.sql", "subjects"))
     tables: dict[tuple, list] = defaultdict(list)
     for doc, seq, row_idx, cls, code, name, level, year in con.execute(
-            sql_text("resolution_rows.sql", "subjects"), _only(documents)).fetchall():
+            sql_text("resolution_walk.sql", "subjects")).fetchall():
         tables[(doc, seq)].append((row_idx, cls, code, name, level, year))
     out = []
     for (doc, seq), rs in tables.items():

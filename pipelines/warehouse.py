@@ -151,7 +151,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
     ``paths``: document_id -> where the file is now (discovery); a staged record keeps the path it was
     first extracted from, which is stale once the same bytes are seen under another name.
     ``checks=False`` (benchmarks only) skips the reconciliation checks: every document then shows
-    dq_status 'pass'; a refresh never does this.
+    dq_status 'pass' (and an incremental build leaves the previous findings as they were); a refresh never does this.
 
     Incremental by default: when the live warehouse was built by the same code, the new file starts as a copy of
     it; the rows of documents that are gone or changed are deleted, those of new or changed documents loaded, the
@@ -184,7 +184,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         state[r["document_id"]] = (d.name, _record_sha(d), r.get("source_path"))
     by_id = {d.name.split("-")[0]: d for d in staged_dirs}
     code_fp = code_fingerprint()
-    base = None if full or not checks else _previous_state(warehouse, code_fp)
+    base = None if full else _previous_state(warehouse, code_fp)
     incremental = base is not None
     if incremental:
         removed = sorted(i for i in base if state.get(i) != base[i])  # gone, or changed (re-read, moved)
