@@ -141,18 +141,25 @@ def _register_narrative_targets(con: duckdb.DuckDBPyConnection, documents: list[
         insert_rows(con, "core.ref_narrative_target", out)
 
 
-def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], scoped: bool = False) -> pd.DataFrame:
-    """Every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB.
-    ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` and those of
-    the corpus-wide rules (``core.check_corpus_rule``), which are always evaluated whole."""
+def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule],
+                      scoped: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """(every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB, None).
+    ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` and a
+    corpus-wide rule's on the codes in ``core.check_scope_code``; the corpus-wide rule's other instances come back
+    counted per document (the second item)."""
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
     frames = []
+    corpus = corpus_rules(rules)
+    rest = []
     for sql_file in sorted({r.sql for r in rules.values()}):
         # each rule file is one SELECT producing the columns of COLUMNS; it becomes a temp view that
         # instances.sql reads (composition of SQL files, no values in the text)
         con.execute("CREATE OR REPLACE TEMP VIEW check_instances AS " + sql_text(Path(sql_file).name, "checks"))
         frames.append(con.execute(sql_text("instances.sql", "checks_io"), {"scoped": scoped}).df())
+        if scoped and any(rules[r].sql == sql_file for r in corpus):
+            rest.append(con.execute(sql_text("corpus_rest.sql", "checks_io")).df())
     con.execute("DROP VIEW IF EXISTS check_instances")
+    rest_counts = pd.concat(rest, ignore_index=True) if rest else None
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     unknown = set(df["rule"]) - set(rules)
     if unknown:
@@ -166,7 +173,7 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], sc
     # is 'not evaluated' — counted, never 'passed', never a finding.
     arithmetic = df["rule"].map(lambda r: rules[r].expectation["kwargs"].get("column") == "excess")
     df["not_evaluated"] = (arithmetic & (df["expected"].isna() | df["actual"].isna())) | (~arithmetic & df["passed"].isna())
-    return df
+    return df, rest_counts
 
 
 # One Great Expectations context per process and check-code version: building it (context, suites, validation
@@ -248,10 +255,16 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
 
 
 def corpus_rules(rules: dict[str, Rule]) -> set[str]:
-    """Rules whose instances depend on documents other than their own (the subject dimension across the corpus,
-    versions of a publication): expectation meta ``scope: corpus``. An incremental build evaluates them whole;
-    every other rule only for the documents it re-checks."""
-    return {r.rule for r in rules.values() if r.expectation["meta"].get("scope") == "corpus"}
+    """Rules whose instances depend on documents of other departments (one name per code and year across the
+    corpus): expectation meta ``scope: corpus``; an instance is keyed by its subject code (``subject``) and
+    classification (``measure``). An incremental build re-evaluates the instances on the codes its new, changed
+    and removed documents print; every other rule only for the documents it re-checks (their departments'). A
+    corpus-wide rule must be a ``passed`` rule (its other instances are counted in SQL: failed = passed is false)."""
+    out = {r.rule for r in rules.values() if r.expectation["meta"].get("scope") == "corpus"}
+    for r in out:
+        if rules[r].expectation["kwargs"].get("column") == "excess":
+            raise ValueError(f"corpus-wide rule {r} must be a passed rule, not an arithmetic one")
+    return out
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None = None,
@@ -265,7 +278,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     rules = load_rules()
     con.execute("CREATE OR REPLACE TEMP TABLE check_corpus_rule (rule VARCHAR)")
     con.executemany("INSERT INTO check_corpus_rule VALUES (?)", [[r] for r in sorted(corpus_rules(rules))])
-    df = compute_instances(con, rules, scoped)
+    df, rest = compute_instances(con, rules, scoped)
     if len(df):
         failed, per_rule, docs = validate_with_gx(df, rules, gx_root)
     else:  # nothing to evaluate (an incremental build that only removed documents): GX is not started
@@ -291,6 +304,10 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
                .groupby(["run_id", "document_id", "rule", "family", "severity"], dropna=False)
                .agg(n=("check_id", "size"), failed=("failed", "sum"), not_evaluated=("ne", "sum")).reset_index())
     per_doc["evaluated"] = per_doc["n"] - per_doc["not_evaluated"]
+    if rest is not None and len(rest):  # a corpus-wide rule's instances counted in SQL (their findings are carried)
+        rest = rest.assign(run_id=run_id, family=rest["rule"].map(lambda r: rules[r].family),
+                           severity=rest["rule"].map(lambda r: rules[r].severity))
+        per_doc = pd.concat([per_doc, rest], ignore_index=True)
     con.register("findings_df", f)
     con.register("per_doc_df", per_doc)
     try:
@@ -299,6 +316,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
                 run_sql_file(con, sql_file, {"run_id": run_id} if "$run_id" in sql_file.read_text() else None)
         con.execute(sql_text("insert_findings.sql", "checks_io"))
         con.execute(sql_text("insert_document_rule_results.sql", "checks_io"))
+        if scoped:
+            run_sql_file(con, SQL_DIR / "checks_io" / "merge_counts.sql")
     finally:
         con.unregister("findings_df")
         con.unregister("per_doc_df")

@@ -61,7 +61,7 @@ SELECT 'dim_name_matches_dictionary', g.document_id, g.table_seq, g.table_type, 
        -- documents, not an official validity (a 2022 决算 printing the 2025 name 职工基本医疗保险缴费 is no error)
        coalesce(bool_or(r.name_key = g.name_key), FALSE),
        'code ' || g.code || ' is printed as ' || g.name || '; the subject dictionary names it '
-           || string_agg(DISTINCT r.name, ' / ')
+           || string_agg(DISTINCT r.name, ' / ' ORDER BY r.name)
 FROM core.subject_sighting g
 JOIN core.ref_subject r ON r.classification = g.classification AND r.code = g.code AND r.status = 'preferred'
 GROUP BY g.document_id, g.table_seq, g.table_type, g.code, g.name, g.classification, g.page, g.fiscal_year, g.name_key

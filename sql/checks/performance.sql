@@ -1,7 +1,7 @@
 -- Performance tables: every project has 产出, 效益 and 满意度 indicators; every target value is readable
 -- (a value with several figures is kept as text and flagged); no indicator is published without a value.
 WITH fam AS (
-    SELECT document_id, table_seq, scope, any_value(project) AS project, min(page) AS page, min(line) AS line,
+    SELECT document_id, table_seq, scope, min(project) AS project, min(page) AS page, min(line) AS line,
            bool_or(level1 LIKE '产出%') AS has_output, bool_or(level1 LIKE '效益%') AS has_benefit,
            bool_or(level1 LIKE '满意度%' OR level2 LIKE '%满意度%') AS has_satisfaction
     FROM core.fact_performance_target GROUP BY document_id, table_seq, scope

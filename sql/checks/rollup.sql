@@ -62,7 +62,7 @@ tot AS (
     SELECT 'rollup_total_lei' AS rule, t.document_id, t.table_seq, t.table_type, '合计' AS subject, t.measure,
            t.amount_wan AS expected, coalesce(sum(c.amount_wan), 0) AS actual,
            dq_tol(count(c.amount_wan) + 1, greatest(max(t.decimals), coalesce(max(c.decimals), 0))) AS tolerance,
-           t.page, t.line, concat_ws(' ', t.src_ref, string_agg(c.src_ref, ' ')) AS cells
+           t.page, t.line, concat_ws(' ', t.src_ref, string_agg(c.src_ref, ' ' ORDER BY c.src_ref)) AS cells
     FROM a t
     LEFT JOIN a c ON c.document_id = t.document_id AND c.table_seq = t.table_seq AND c.measure = t.measure
                AND length(c.subject_code) = 3

@@ -12,8 +12,8 @@ calc AS (
            max(t.amount_wan) AS total, sum(p.amount_wan) AS parts, count(p.amount_wan) AS n_parts,
            greatest(coalesce(max(t.decimals), 0), coalesce(max(p.decimals), 0)) AS d,
            coalesce(max(t.page), max(p.page)) AS page, coalesce(max(t.line), min(p.line)) AS line,
-           concat_ws(' ', max(t.src_ref), string_agg(p.src_ref, ' ')) AS cells,
-           string_agg(DISTINCT i.part_measure, '+') AS parts_list
+           concat_ws(' ', max(t.src_ref), string_agg(p.src_ref, ' ' ORDER BY p.src_ref)) AS cells,
+           string_agg(DISTINCT i.part_measure, '+' ORDER BY i.part_measure) AS parts_list
     FROM rows_ r
     JOIN core.ref_row_identity i ON i.table_type = r.table_type
     LEFT JOIN a t ON t.document_id = r.document_id AND t.table_seq = r.table_seq AND t.row_idx = r.row_idx

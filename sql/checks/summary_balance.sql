@@ -28,7 +28,7 @@ sums AS (
     SELECT 'summary_items_sum' AS rule, t.document_id, t.table_seq, t.table_type, t.item || ' = Σ' AS subject, t.measure,
            t.amount_wan AS expected, coalesce(sum(x.amount_wan), 0) AS actual,
            dq_tol(count(x.amount_wan) + 1, greatest(max(t.decimals), coalesce(max(x.decimals), 0))) AS tolerance,
-           t.page, t.line, t.src_ref || ' ' || coalesce(string_agg(x.src_ref, ' '), '') AS cells
+           t.page, t.line, t.src_ref || ' ' || coalesce(string_agg(x.src_ref, ' ' ORDER BY x.src_ref), '') AS cells
     FROM s t
     LEFT JOIN s x ON x.document_id = t.document_id AND x.table_seq = t.table_seq AND x.side = t.side
          AND x.measure = t.measure AND x.parent_item IS NULL
@@ -46,7 +46,7 @@ grand AS (
     SELECT 'summary_grand_total' AS rule, t.document_id, t.table_seq, t.table_type, t.item || ' = 本年合计 + 结转结余' AS subject,
            t.measure, t.amount_wan AS expected, coalesce(sum(x.amount_wan), 0) AS actual,
            dq_tol(count(x.amount_wan) + 1, greatest(max(t.decimals), coalesce(max(x.decimals), 0))) AS tolerance,
-           t.page, t.line, t.src_ref || ' ' || coalesce(string_agg(x.src_ref, ' '), '') AS cells
+           t.page, t.line, t.src_ref || ' ' || coalesce(string_agg(x.src_ref, ' ' ORDER BY x.src_ref), '') AS cells
     FROM s t
     LEFT JOIN s x ON x.document_id = t.document_id AND x.table_seq = t.table_seq AND x.side = t.side
          AND x.measure = t.measure AND x.parent_item IS NULL

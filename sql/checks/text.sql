@@ -27,14 +27,14 @@ names AS (  -- the unit a table header names ("编制单位:深圳市信访局")
     WHERE regexp_matches(l.text, p.regex)
 ),
 names1 AS (
-    SELECT document_id, unit_named, any_value(department) AS department, any_value(department_printed) AS printed,
-           min(page) AS page, min(line) AS line, string_agg(DISTINCT src_ref, ' ') AS cells, count(*) AS n,
+    SELECT document_id, unit_named, min(department) AS department, min(department_printed) AS printed,
+           min(page) AS page, min(line) AS line, string_agg(DISTINCT src_ref, ' ' ORDER BY src_ref) AS cells, count(*) AS n,
            dq_unbracketed(unit_named) AS u
     FROM names WHERE unit_named <> '' GROUP BY document_id, unit_named
 ),
 ph AS (
     SELECT l.document_id, count(*) AS n, min(l.page) AS page, min(l.line) AS line,
-           string_agg(DISTINCT l.src_ref, ' ') AS cells, any_value(l.text) AS text
+           string_agg(DISTINCT l.src_ref, ' ' ORDER BY l.src_ref) AS cells, min(l.text) AS text
     FROM l JOIN core.ref_text_pattern p ON p.rule = 'text_placeholder' AND regexp_matches(l.text, p.regex)
     GROUP BY l.document_id
 )

@@ -17,7 +17,7 @@ SELECT 'unit_block_sum' AS rule, un.document_id, un.table_seq, un.table_type, un
        coalesce(max(t.amount_wan), 0) AS expected, coalesce(sum(p.amount_wan), 0) AS actual,
        dq_tol(count(p.amount_wan) + 1, greatest(coalesce(max(t.decimals), 0), coalesce(max(p.decimals), 0))) AS tolerance,
        max(t.page) AS page, coalesce(max(t.line), min(p.line)) AS line,
-       concat_ws(' ', max(t.src_ref), string_agg(p.src_ref, ' ')) AS cells, NULL::BOOLEAN AS passed, NULL AS message
+       concat_ws(' ', max(t.src_ref), string_agg(p.src_ref, ' ' ORDER BY p.src_ref)) AS cells, NULL::BOOLEAN AS passed, NULL AS message
 FROM units un CROSS JOIN ident i
 LEFT JOIN u t ON t.document_id = un.document_id AND t.table_seq = un.table_seq AND t.measure = i.total
 LEFT JOIN u p ON p.document_id = un.document_id AND p.table_seq = un.table_seq AND list_contains(i.parts, p.measure)

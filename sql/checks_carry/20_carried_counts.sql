@@ -1,4 +1,5 @@
--- The per-document counts of the same documents and rules (see 10_carried.sql).
+-- The per-document counts of the same documents (a corpus-wide rule's are counted again: corpus_rest.sql and the
+-- instances validated now).
 CREATE OR REPLACE TEMP TABLE carried_counts AS
 SELECT * REPLACE (CAST($run_id AS VARCHAR) AS run_id)
 FROM dq.document_rule_results

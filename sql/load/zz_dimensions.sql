@@ -44,10 +44,10 @@ keys AS (  -- every code of the loaded rows, printed (a blank name cell too) or 
 ),
 dict AS (  -- the dictionary's preferred name per key year: the one seen that year, else the nearest year
     SELECT k.classification, k.subject_code, k.fiscal_year,
-           arg_min(r.name, CASE WHEN k.fiscal_year IS NULL OR r.first_year IS NULL THEN 0
-                                WHEN k.fiscal_year BETWEEN r.first_year AND r.last_year THEN 0
-                                ELSE least(abs(k.fiscal_year - r.first_year), abs(k.fiscal_year - r.last_year)) END
-                               * 100000 - r.n_documents) AS dictionary_name,
+           first(r.name ORDER BY CASE WHEN k.fiscal_year IS NULL OR r.first_year IS NULL THEN 0
+                                      WHEN k.fiscal_year BETWEEN r.first_year AND r.last_year THEN 0
+                                      ELSE least(abs(k.fiscal_year - r.first_year), abs(k.fiscal_year - r.last_year)) END
+                                     * 100000 - r.n_documents, r.name) AS dictionary_name,  -- (a tie: the first name)
            bool_or(r.conflict) AS dictionary_conflict
     FROM keys k JOIN core.ref_subject r ON r.classification = k.classification AND r.code = k.subject_code
     WHERE r.status = 'preferred'
