@@ -1,7 +1,8 @@
-"""The Celery app that dagster-celery workers run, for the ``extract_documents_celery`` job.
+"""The Celery app that dagster-celery workers run, for the ``extract_documents_celery`` job (one task per batch
+partition: the worker extracts the batch's documents in child processes under the limits, like the CLI).
 
-Start a worker on any machine that sees the raw folder, the staging folder and the Dagster instance
-(PostgreSQL storage, see ``deploy/dagster.celery.yaml``)::
+Start a worker on any machine that sees the raw folder, the warehouse folder (``staging/`` and the batch records
+under ``batches/``) and the Dagster instance (PostgreSQL storage, see ``deploy/dagster.celery.yaml``)::
 
     CNBUDGET_CELERY_BROKER=redis://broker-host:6379/0 celery -A pipelines.celery_worker worker \
         --concurrency 2 --prefetch-multiplier 1 -n extract1@%h

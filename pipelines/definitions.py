@@ -1,7 +1,14 @@
-"""The Dagster code location: discover -> extract/normalize/stage -> load (+checks) -> marts.
+"""The Dagster code location: discover -> extract/normalize/stage -> publish (+checks) -> marts.
 
 `dagster dev` from the repo root (see README) shows the graph, the asset checks
-(one per Great Expectations suite) and the nightly schedule.
+(one per Great Expectations suite), the new-file sensor and the nightly schedule.
+
+The refresh job follows the CLI's path (:func:`pipelines.refresh._refresh`): ``raw_documents`` is
+:func:`~pipelines.refresh.discover_inputs`, ``staged_documents`` is :func:`~pipelines.refresh.extract_all` (child
+processes under the limits), ``warehouse`` is :func:`~pipelines.warehouse.publish` (no build when the live
+warehouse already is this build). Extraction fans out in *batches* of documents (:mod:`pipelines.batches`), one
+dynamic partition per batch; the sensor and the schedule start nothing when
+:func:`~pipelines.refresh.up_to_date` says a refresh would change nothing.
 """
 
 import hashlib
@@ -20,79 +27,92 @@ class RefreshConfig(dg.Config):
     force: bool = False
 
 
-@dg.asset(group_name="ingest", description="Every file under the raw folder, identified by SHA-256.")
-def raw_documents(context: dg.AssetExecutionContext, config: RefreshConfig) -> list[dict]:
-    from .extract import scan
+REFRESH_ASSETS = ("raw_documents", "staged_documents", "warehouse", "marts", "dq_dashboard")
 
-    docs, refused = scan(Path(config.raw_dir))  # each file opened once; links out, FIFOs, too large: refused
-    for p in refused:
+
+def refresh_run_config(raw: Path, warehouse: Path, force: bool = False) -> dg.RunConfig:
+    """The refresh job's config for these folders (what a sensor or schedule checked is what the run reads)."""
+    cfg = RefreshConfig(raw_dir=str(raw), warehouse=str(warehouse), force=force)
+    return dg.RunConfig({k: cfg for k in REFRESH_ASSETS})
+
+
+@dg.asset(group_name="ingest", description="Every file under the raw folder, identified by SHA-256 (the CLI's "
+                                           "discovery: duplicates, manifest overrides, refused files).")
+def raw_documents(context: dg.AssetExecutionContext, config: RefreshConfig) -> dict:
+    from .limits import Limits
+    from .refresh import WarehouseInRaw, check_placement, discover_inputs
+
+    raw, wh = Path(config.raw_dir), Path(config.warehouse)
+    if not raw.is_dir():
+        raise dg.Failure(f"raw folder {raw} does not exist")
+    try:
+        check_placement(raw, wh)
+    except WarehouseInRaw as e:
+        raise dg.Failure(str(e)) from None
+    unique, duplicates, manifest, extra_errors = discover_inputs(raw, staging_dir(wh), Limits.from_env())
+    for p in extra_errors:  # manifest problems and refused files: recorded as ingest errors by the build
         context.log.warning(f"{p['source_path']}: {p['error_kind']}: {p['error']}")
-    context.add_output_metadata({"documents": len(docs), "bytes": sum(d.size for d in docs), "refused": len(refused)})
-    return [{"path": str(d.path), "sha256": d.sha256, "size": d.size, "file_type": d.file_type} for d in docs]
+    context.add_output_metadata({"documents": len(unique), "bytes": sum(d.size for d in unique),
+                                 "duplicates": len(duplicates), "refused": len(extra_errors)})
+    return {"documents": [list(d.fields()) for d in unique],
+            "duplicates": [[str(a.path), str(b.path)] for a, b in duplicates],
+            "manifest": manifest, "extra_errors": extra_errors}
 
 
 @dg.asset(group_name="ingest", retry_policy=dg.RetryPolicy(max_retries=2, delay=10),
-          description="Extract (text exports, PDF via camelot) and normalise each document into staged Parquet; "
-                      "documents already staged with the same content and parser version are skipped.")
-def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, raw_documents: list[dict]) -> list[str]:
+          description="Extract (text exports, PDF via camelot) and normalise each document into staged Parquet, "
+                      "in child processes under the limits; documents already staged with the same content and "
+                      "parser version are skipped (those the batch partitions staged included).")
+def staged_documents(context: dg.AssetExecutionContext, config: RefreshConfig, raw_documents: dict) -> dict:
     from .extract import Discovered, staged_path
-    from .refresh import extract_all, outside_raw, read_manifest, superseded_versions
+    from .limits import Limits
+    from .refresh import extract_all, superseded_versions
     from .warehouse import refresh_lock
 
     wh = Path(config.warehouse)
     staging = staging_dir(wh)
-    manifest, problems = read_manifest(Path(config.raw_dir))
-    for p in problems:
-        context.log.warning(f"{p['source_path']}: {p['error']}")
-    seen, docs = set(), []
-    for r in raw_documents:
-        d = Discovered(Path(r["path"]), r["sha256"], r["size"], r["file_type"])
-        if d.sha256 in seen or d.path.name == "manifest.json":
-            continue
-        seen.add(d.sha256)
-        docs.append(d)
-    docs, outside = outside_raw(docs, Path(config.raw_dir))
-    for p in outside:
-        context.log.warning(f"{p['source_path']}: {p['error']}")
-    # each document in a child process under the limits of pipelines/limits.py (CNBUDGET_* variables)
+    limits = Limits.from_env()
+    docs = [Discovered.from_fields(f) for f in raw_documents["documents"]]
     with refresh_lock(wh):
-        results = extract_all(docs, staging, manifest, force=config.force)
+        results = extract_all(docs, staging, raw_documents["manifest"], force=config.force, limits=limits)
     counts = {"extracted": 0, "cached": 0, "error": 0}
     for d, res in zip(docs, results):
         counts[res["status"]] += 1
         if res["status"] == "error":
             context.log.warning(f"could not read {d.path}: {res['error']}")
-    out = [str(staged_path(staging, d)) for d in docs] + [str(p) for p in superseded_versions(docs, staging)]
-    context.add_output_metadata(counts)
-    return out
+    extra_errors = raw_documents["extra_errors"] + [r["record"] for r in results if r.get("record")]
+    staged = [staged_path(staging, d) for d in docs] + superseded_versions(docs, staging, limits)
+    context.add_output_metadata({**counts, "staged": len(staged)})
+    return {"staged": [str(p) for p in staged], "extra_errors": extra_errors,
+            "paths": {d.document_id: str(d.path) for d in docs}}
 
 
 @dg.asset(group_name="warehouse",
-          description="Build the DuckDB star schema in a new file from the staged Parquet, run the reconciliation "
-                      "checks (SQL + Great Expectations), create the marts, and swap the file in atomically.",
+          description="Bring the DuckDB warehouse to the staged inputs (pipelines.warehouse.publish): nothing when "
+                      "the live warehouse already is this build, else load into a new file, run the reconciliation "
+                      "checks (SQL + Great Expectations), create the marts and swap the file in atomically.",
           check_specs=[dg.AssetCheckSpec(name=f"gx_{fam}", asset="warehouse",
                                          description=f"Great Expectations suite cnbudget.{fam}")
                        for fam in sorted({r.family for r in load_rules().values()})])
-def warehouse(context: dg.AssetExecutionContext, config: RefreshConfig, staged_documents: list[str],
-              raw_documents: list[dict]):
-    from .warehouse import build, connect_readonly, refresh_lock
+def warehouse(context: dg.AssetExecutionContext, config: RefreshConfig, staged_documents: dict):
+    from .warehouse import connect_readonly, publish, refresh_lock
     from .sqlfiles import sql_text
 
     wh = Path(config.warehouse)
-    # where each document is now (the first of duplicate files, as staged_documents takes them): a staged record
-    # keeps the path it was first extracted from
-    paths: dict[str, str] = {}
-    for r in raw_documents:
-        if Path(r["path"]).name != "manifest.json":
-            paths.setdefault(r["sha256"][:16], str(r["path"]))
     with refresh_lock(wh):
-        stats = build([Path(p) for p in staged_documents], wh, paths=paths)
+        stats = publish([Path(p) for p in staged_documents["staged"]], wh,
+                        extra_errors=staged_documents["extra_errors"], paths=staged_documents["paths"],
+                        full=config.force)
+    if stats["unchanged"]:
+        context.log.info("the live warehouse already is this build: nothing rebuilt")
     con = connect_readonly(wh)
+    # the check results of the build that made the live file (this run's, or the earlier one when unchanged)
     rows = con.execute(sql_text("family_results.sql", "marts_io"), {"run_id": stats["run_id"]}).fetchall()
     con.close()
     yield dg.MaterializeResult(metadata={
+        "unchanged": bool(stats["unchanged"]), "seconds": float(stats["seconds"]),
         "documents": stats["documents"], "facts": stats["facts"], "findings_error": stats["findings_error"],
-        "findings_warn": stats["findings_warn"], "data_docs": str(stats["dq"]["data_docs"]),
+        "findings_warn": stats["findings_warn"], "data_docs": str(stats["dq"]["data_docs"] or ""),
         "path": str(wh)})
     for fam, evaluated, failed, gating_failed in rows:
         # a suite "fails" the asset check only where gating rules found something; warnings are reported
@@ -116,48 +136,63 @@ def marts(context: dg.AssetExecutionContext, config: RefreshConfig):
 
 
 @dg.asset(group_name="marts", deps=[warehouse],
-          description="The self-contained HTML data-quality dashboard under <warehouse dir>/dq/.")
+          description="The self-contained HTML data-quality dashboard under <warehouse dir>/dq/ (not rendered again "
+                      "when it is newer than the warehouse and the failed-runs record).")
 def dq_dashboard(context: dg.AssetExecutionContext, config: RefreshConfig):
-    from .dashboard import render
+    from .dashboard import failures_file, render
 
-    path = render(Path(config.warehouse))
-    context.add_output_metadata({"path": dg.MetadataValue.path(str(path))})
+    wh = Path(config.warehouse)
+    out = wh.parent / "dq" / "dashboard.html"
+    inputs = [p.stat().st_mtime_ns for p in (wh, failures_file(wh)) if p.exists()]
+    fresh = out.exists() and out.stat().st_mtime_ns > max(inputs)
+    path = out if fresh else render(wh)
+    context.add_output_metadata({"path": dg.MetadataValue.path(str(path)), "unchanged": fresh})
 
 
-# ------------------------------------------------------------------ partitioned extraction
-documents_partitions = dg.DynamicPartitionsDefinition(name="documents")
-PATH_TAG = "cnbudget/path"
+# ------------------------------------------------------------------ partitioned extraction: batches
+batch_partitions = dg.DynamicPartitionsDefinition(name="document_batches")
 
 
-@dg.asset(group_name="ingest_partitioned", partitions_def=documents_partitions,
+@dg.asset(group_name="ingest_partitioned", partitions_def=batch_partitions,
           retry_policy=dg.RetryPolicy(max_retries=2, delay=10),
-          description="One document (partition key: the first 16 hex digits of its SHA-256) extracted and staged; "
-                      "the new-file sensor adds the partitions, a backfill fans them out over processes.")
-def document(context: dg.AssetExecutionContext) -> None:
-    from .extract import Discovered, discover, extract_one
-    from .refresh import read_manifest
+          description="One batch of documents (pipelines.batches: key = digest of its members' document ids, "
+                      "membership in <warehouse dir>/batches/<key>.json) extracted and staged through extract_all "
+                      "(child processes under the limits, like the CLI); the new-file sensor adds the partitions, "
+                      "a backfill fans them out (locally or on Celery workers).")
+def document_batch(context: dg.AssetExecutionContext) -> None:
+    from . import batches
+    from .limits import Limits
+    from .refresh import extract_all, outside_raw, read_manifest
 
     key = context.partition_key
-    raw = current_raw()
-    path = context.run.tags.get(PATH_TAG)
-    found = None
-    if path and Path(path).exists():
-        found = next((d for d in discover(Path(path).parent) if d.path == Path(path)), None)
-    if found is None or found.document_id != key:  # no tag, or the file changed: look the key up
-        found = next((d for d in discover(raw) if d.document_id == key), None)
-    if found is None:
-        raise dg.Failure(f"no file under {raw} has document id {key}")
-    manifest, _ = read_manifest(raw)
-    res = extract_one(found, staging_dir(current_warehouse()), manifest.get(str(found.path.resolve())))
-    context.add_output_metadata({"path": str(found.path), "status": res["status"], "error": str(res.get("error"))})
+    raw, wh = current_raw(), current_warehouse()
+    try:
+        docs = batches.members(wh, key)
+    except FileNotFoundError:
+        raise dg.Failure(f"no batch {key} is recorded under {batches.batches_dir(wh)}") from None
+    manifest, _ = read_manifest(raw)  # its problems are recorded by the refresh
+    docs, outside = outside_raw(docs, raw)
+    results = extract_all(docs, staging_dir(wh), manifest, limits=Limits.from_env())
+    counts = {"extracted": 0, "cached": 0, "error": 0}
+    not_read = 0
+    for d, res in zip(docs, results):
+        counts[res["status"]] += 1
+        if res.get("record"):  # gone, changed or refused since the batch was made: the refresh records it
+            not_read += 1
+        if res["status"] == "error":
+            context.log.warning(f"could not read {d.path}: {res['error']}")
+    context.add_output_metadata({"documents": len(docs) + len(outside), **counts, "not_read": not_read + len(outside),
+                                 "bytes": sum(d.size for d in docs)})
 
 
-extract_job = dg.define_asset_job("extract_documents", selection=[document],
-                                  description="Extract documents partition by partition (backfills).")
+# a batch run is one step whose work already fans out over extract_all's child processes: the in-process
+# executor spares a step process (~3 s of imports a run, see bench/RESULTS.md)
+extract_job = dg.define_asset_job("extract_documents", selection=[document_batch], executor_def=dg.in_process_executor,
+                                  description="Extract document batches partition by partition (backfills).")
 
 
 def celery_extract_executor() -> dg.ExecutorDefinition:
-    """dagster-celery: each partition run's step goes to the broker and runs on a Celery worker
+    """dagster-celery: each batch run's step goes to the broker and runs on a Celery worker
     (``celery -A pipelines.celery_worker worker``); broker and backend from CNBUDGET_CELERY_BROKER/_BACKEND."""
     from dagster_celery import celery_executor
 
@@ -166,11 +201,18 @@ def celery_extract_executor() -> dg.ExecutorDefinition:
 
 
 extract_celery_job = dg.define_asset_job(
-    "extract_documents_celery", selection=[document], executor_def=celery_extract_executor(),
-    description="The same document partitions, executed on Celery workers past one machine.")
+    "extract_documents_celery", selection=[document_batch], executor_def=celery_extract_executor(),
+    description="The same batch partitions, executed on Celery workers past one machine.")
 
-refresh_job = dg.define_asset_job("refresh", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(document),
+# in-process too: the steps form a chain, extraction runs in extract_all's child processes and the build in DuckDB's
+# threads, so a process per step would only add its start-up (~2-3 s each) to every refresh
+refresh_job = dg.define_asset_job("refresh", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(document_batch),
+                                  executor_def=dg.in_process_executor,
                                   description="Refresh the warehouse from the raw folder.")
+
+EXTRACT_JOBS = ("extract_documents", "extract_documents_celery")
+_IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 
 def _raw_listing(raw: Path) -> dict[str, list[int]]:
@@ -182,32 +224,83 @@ def _raw_listing(raw: Path) -> dict[str, list[int]]:
     return out
 
 
+def _extractions_in_progress(instance: dg.DagsterInstance) -> int:
+    return sum(len(instance.get_runs(dg.RunsFilter(job_name=j, statuses=_IN_PROGRESS), limit=1)) for j in EXTRACT_JOBS)
+
+
+def _new_batches(raw: Path, wh: Path, known: set[str]) -> tuple[list[str], list[str]]:
+    """(batch keys to add as partitions, batch keys to run): the documents of the raw folder that are neither
+    staged nor in a recorded batch, packed into new batches; plus recorded batches that never became a partition
+    (an evaluation lost before its result was applied) and still have unstaged documents."""
+    from . import batches
+    from .extract import staged_path
+    from .limits import Limits
+    from .refresh import discover_inputs
+
+    staging = staging_dir(wh)
+    unique, _, _, _ = discover_inputs(raw, staging, Limits.from_env())
+    recorded = batches.recorded(wh)
+    batched = {i for ids in recorded.values() for i in ids}
+    unstaged = {d.document_id for d in unique if not (staged_path(staging, d) / "document.json").exists()}
+    fresh = [batches.record(wh, m) for m in batches.plan(d for d in unique if d.document_id in unstaged
+                                                          and d.document_id not in batched)]
+    lost = [k for k, ids in recorded.items() if k not in known and unstaged.intersection(ids)]
+    add = sorted(set(fresh + lost) - known)
+    return add, sorted(set(fresh + lost))
+
+
 @dg.sensor(jobs=[extract_job, refresh_job], minimum_interval_seconds=60,
            default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Watches the raw folder: a new or changed file becomes a document partition, is extracted, "
-                       "and a refresh rebuilds the warehouse.")
+           description="Watches the raw folder: new or changed documents are packed into batch partitions and "
+                       "extracted by their runs; once no batch run is in progress, a refresh run is requested "
+                       "unless the warehouse is up to date.")
 def new_documents(context: dg.SensorEvaluationContext):
-    from .extract import SUPPORTED, sha256_of
+    from .refresh import up_to_date
 
-    raw = current_raw()
-    listing = _raw_listing(raw)
-    before = json.loads(context.cursor) if context.cursor else {}
-    changed = [p for p, st in listing.items() if before.get(p) != st]
-    if not changed and set(before) == set(listing):
+    raw, wh = current_raw(), current_warehouse()
+    listing = _raw_listing(raw)  # stat only: the cheap test of "nothing changed"
+    state = json.loads(context.cursor) if context.cursor else {}
+    if state and "listing" not in state:  # a cursor of the one-document sensor: the listing itself
+        state = {"listing": state, "pending": True}
+    pending = state.get("pending", False)
+    if state.get("listing") == listing and not pending:
         return dg.SkipReason("no new or changed file under the raw folder")
-    known = set(context.instance.get_dynamic_partitions("documents"))
-    keys: dict[str, str] = {}
-    for p in changed:
-        if Path(p).suffix.lower() in SUPPORTED:
-            keys.setdefault(sha256_of(Path(p))[:16], p)
-    new_keys = sorted(k for k in keys if k not in known)
-    runs = [dg.RunRequest(job_name="extract_documents", partition_key=k, run_key=f"extract-{k}",
-                          tags={PATH_TAG: keys[k]}) for k in new_keys]
-    digest = hashlib.sha256(json.dumps(listing, sort_keys=True).encode()).hexdigest()[:16]
-    runs.append(dg.RunRequest(job_name="refresh", run_key=f"refresh-{digest}"))
-    return dg.SensorResult(run_requests=runs, cursor=json.dumps(listing),
-                           dynamic_partitions_requests=[documents_partitions.build_add_request(new_keys)]
-                           if new_keys else [])
+    if state.get("listing") != listing:
+        add, run = _new_batches(raw, wh, set(context.instance.get_dynamic_partitions(batch_partitions.name)))
+        if run:  # the refresh waits for these runs (a later evaluation requests it)
+            return dg.SensorResult(
+                run_requests=[dg.RunRequest(job_name="extract_documents", partition_key=k, run_key=f"batch-{k}")
+                              for k in run],
+                dynamic_partitions_requests=[batch_partitions.build_add_request(add)] if add else [],
+                cursor=json.dumps({"listing": listing, "pending": True}))
+    waiting = _extractions_in_progress(context.instance)
+    if waiting:
+        return dg.SensorResult(skip_reason="waiting for batch runs to finish before the refresh",
+                               cursor=json.dumps({"listing": listing, "pending": True}))
+    done = json.dumps({"listing": listing, "pending": False})
+    if up_to_date(raw, wh):
+        return dg.SensorResult(skip_reason="the warehouse is up to date with the raw folder", cursor=done)
+    digest = hashlib.sha256(json.dumps([listing, _live(wh)], sort_keys=True).encode()).hexdigest()[:16]
+    return dg.SensorResult(run_requests=[dg.RunRequest(job_name="refresh", run_key=f"refresh-{digest}",
+                                                       run_config=refresh_run_config(raw, wh))], cursor=done)
+
+
+def _live(wh: Path) -> str | None:
+    from .warehouse import live_fingerprint
+
+    return live_fingerprint(wh)
+
+
+@dg.schedule(name="nightly_refresh", job=refresh_job, cron_schedule="0 2 * * *",
+             execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING,
+             description="Refresh nightly, unless the warehouse is up to date with the raw folder (then no run).")
+def nightly(context: dg.ScheduleEvaluationContext):
+    from .refresh import up_to_date
+
+    raw, wh = current_raw(), current_warehouse()
+    if up_to_date(raw, wh):
+        return dg.SkipReason("the warehouse is up to date with the raw folder: nothing to refresh")
+    return dg.RunRequest(run_config=refresh_run_config(raw, wh))
 
 
 @dg.run_failure_sensor(name="record_run_failures", default_status=dg.DefaultSensorStatus.RUNNING,
@@ -219,9 +312,7 @@ def record_run_failures(context: dg.RunFailureSensorContext):
         "run_id": context.dagster_run.run_id, "job": context.dagster_run.job_name,
         "message": context.failure_event.message or "", "partition": context.dagster_run.tags.get("dagster/partition")})
 
-nightly = dg.ScheduleDefinition(name="nightly_refresh", job=refresh_job, cron_schedule="0 2 * * *",
-                                execution_timezone="Asia/Shanghai", default_status=dg.DefaultScheduleStatus.RUNNING)
 
-defs = dg.Definitions(assets=[raw_documents, staged_documents, warehouse, marts, dq_dashboard, document],
+defs = dg.Definitions(assets=[raw_documents, staged_documents, warehouse, marts, dq_dashboard, document_batch],
                       jobs=[refresh_job, extract_job, extract_celery_job], schedules=[nightly],
                       sensors=[new_documents, record_run_failures])

@@ -1,5 +1,5 @@
-"""The distributed engine, for real, on loopback: document partitions of ``extract_documents_celery`` run
-through dagster-celery on two Celery workers over the machine's Redis, with the shipped server-backed
+"""The distributed engine, for real, on loopback: batch partitions (two documents each) of
+``extract_documents_celery`` run through dagster-celery on two Celery workers over the machine's Redis, with the shipped server-backed
 instance (deploy/dagster.celery.yaml: PostgreSQL storage). The staged output and the warehouse built from
 it must equal a local run of the same documents.
 
@@ -27,6 +27,7 @@ import psycopg2
 import pytest
 import redis
 
+from pipelines import batches
 from pipelines.extract import discover
 from pipelines.forge import forge
 from pipelines.refresh import extract_all
@@ -89,12 +90,15 @@ def test_partitions_on_celery_workers_equal_a_local_run(tmp_path, pg_database, b
     forge(raw, counties=2, years=1, departments=2, truth=tmp_path / "truth")
     docs = discover(raw)
     assert len(docs) == 4
-    keys = sorted(d.document_id for d in docs)
+    wh = tmp_path / "celery" / "budget.duckdb"
+    # two batches of two documents (as the sensor packs them, with a budget of two documents)
+    plan = batches.plan(docs, max_docs=2)
+    keys = sorted(batches.record(wh, members) for members in plan)
+    assert [len(m) for m in plan] == [2, 2] and len(set(keys)) == 2
 
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(ROOT / "deploy" / "dagster.celery.yaml", home / "dagster.yaml")
-    wh = tmp_path / "celery" / "budget.duckdb"
     env = dict(os.environ, DAGSTER_HOME=str(home), CNBUDGET_RAW=str(raw), CNBUDGET_WAREHOUSE=str(wh),
                CNBUDGET_CELERY_BROKER=broker, CNBUDGET_CELERY_BACKEND=broker,
                DAGSTER_PG_HOST=PG["host"], DAGSTER_PG_PORT=str(PG["port"]), DAGSTER_PG_USER=PG["user"],
@@ -105,9 +109,9 @@ def test_partitions_on_celery_workers_equal_a_local_run(tmp_path, pg_database, b
     try:
         instance = dg.DagsterInstance.from_config(str(home))
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        instance.add_dynamic_partitions("documents", keys)
+        instance.add_dynamic_partitions("document_batches", keys)
 
-        # two workers, one process each: the four partitions have to be shared out over the broker
+        # two workers, one process each: the two batches have to be shared out over the broker
         workers = [subprocess.Popen(
             [str(BIN / "celery"), "-A", "pipelines.celery_worker", "worker", "--concurrency", "1",
              "--prefetch-multiplier", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO",
@@ -149,7 +153,7 @@ def test_partitions_on_celery_workers_equal_a_local_run(tmp_path, pg_database, b
             assert len(engine) == 1, r.run_id
             hosts.add(engine[0].event_specific_data.metadata["Celery worker"].value)
         assert {h.split("@")[0] for h in hosts} == {"w1", "w2"}, hosts  # both workers took partitions
-        # the workers' own logs agree: one task per partition, each succeeded
+        # the workers' own logs agree: one task per batch, each succeeded
         assert sum(log.count("] succeeded in") for log in logs) == len(keys), logs
     finally:
         for k in [k for k in os.environ if k.startswith("DAGSTER_PG_")]:
