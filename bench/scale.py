@@ -4,7 +4,8 @@ every ratio from timings taken in this one run.
   nothing new ÷ full   200 forged documents: a full refresh into an empty warehouse, then the same command again
   one new ÷ full       1,000 forged documents: a full refresh, then one new forged document (the next year of a
                        county) added to the raw folder and the same command again
-  growth               full refresh at 100 / 1,000 / 10,000 forged documents: wall clock, peak memory, seconds
+  growth               full refresh at 100 / 1,000 forged PDFs and 100 / 1,000 / 10,000 forged text exports (the
+                       same documents in the one-cell-per-line export format): wall clock, peak memory, seconds
                        per document and the growth exponent log(t2/t1) / log(n2/n1) (1 = linear)
 
 Every refresh is `python -m pipelines.cli refresh --raw R --warehouse W` in a subprocess from the repository root
@@ -20,8 +21,10 @@ hash of the forging code (pipelines/forge.py, pdfgen.py, blocks.py): the first r
 later runs reuse.  A corpus of N documents is N/10 counties x 2 years x 5 departments (distinct documents; the
 forge draws counties from ~1,400 uniquely named ones, so up to ~14,000 documents at 2 years).
 
-Usage: python bench/scale.py [--sizes 100,1000,10000] [--max-docs N] [--fmt pdf|txt] [--parts noop,onenew,growth]
-                             [--noop-docs 200] [--onenew-docs 1000] [--work DIR] [--keep] [--json FILE]
+Usage: python bench/scale.py [--sizes 100,1000] [--txt-sizes 100,1000,10000] [--max-docs N] [--fmt pdf|txt]
+                             [--parts noop,onenew,growth] [--noop-docs 200] [--onenew-docs 1000] [--work DIR] [--keep]
+                             [--json FILE]
+(--sizes 100,1000,10000 adds the 10,000-PDF point: over an hour of extraction on this shared 2-core machine.)
 """
 from __future__ import annotations
 
@@ -271,82 +274,93 @@ def exponent(a: dict, b: dict, key: str = "seconds") -> float | None:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="100,1000,10000", help="corpus sizes of the growth series (multiples of 10)")
+    ap.add_argument("--sizes", default="100,1000", help="growth series in --fmt (multiples of 10; add 10000 for the "
+                    "PDF point: ~0.45 s a PDF on this busy machine, over an hour)")
+    ap.add_argument("--txt-sizes", default="100,1000,10000", help="growth series of text exports ('' to skip)")
     ap.add_argument("--max-docs", type=int, default=None, help="leave out growth sizes above this")
-    ap.add_argument("--fmt", choices=["pdf", "txt"], default="pdf", help="forged format (txt: the text export)")
+    ap.add_argument("--fmt", choices=["pdf", "txt"], default="pdf", help="format of the ratios and of --sizes")
     ap.add_argument("--parts", default="noop,onenew,growth")
     ap.add_argument("--noop-docs", type=int, default=200)
     ap.add_argument("--onenew-docs", type=int, default=1000)
     ap.add_argument("--work", type=Path, default=None, help="scratch folder (default: a temp dir, removed)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch warehouses")
-    ap.add_argument("--json", type=Path, default=None, help="write the figures here too")
+    ap.add_argument("--json", type=Path, default=None, help="write the figures here too (after each step)")
     a = ap.parse_args()
     parts = set(a.parts.split(","))
-    sizes = sorted(int(s) for s in a.sizes.split(",") if s and (a.max_docs is None or int(s) <= a.max_docs))
+
+    def sizes_of(spec: str) -> list[int]:
+        return sorted(int(x) for x in spec.split(",") if x.strip() and (a.max_docs is None or int(x) <= a.max_docs))
+
     work = a.work or Path(tempfile.mkdtemp(prefix="cnbudget-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     print(f"scale bench: format {a.fmt}, work folder {work}, forged corpora cached in {CACHE}", flush=True)
-
     # corpora are forged (or found in the cache) when a part needs them, outside the timed refreshes
-    res: dict = {"format": a.fmt, "date": time.strftime("%Y-%m-%d"), "load": os.getloadavg()}
+    res: dict = {"format": a.fmt, "date": time.strftime("%Y-%m-%d"), "load": os.getloadavg(), "growth": {}}
+
+    def save():
+        if a.json:
+            a.json.write_text(json.dumps(res, indent=1, ensure_ascii=False))
+
     if "noop" in parts:
         print(f"nothing new ÷ full, {a.noop_docs} documents", flush=True)
         res["noop"] = part_noop(a.noop_docs, a.fmt, work, a.keep)
-    series = []
-    onenew_done = False
-    if "growth" in parts:
-        print(f"growth: full refresh at {', '.join(map(str, sizes))} documents", flush=True)
+        save()
+    series_list = [(a.fmt, sizes_of(a.sizes))] + ([("txt", sizes_of(a.txt_sizes))] if a.fmt == "pdf" else [])
+    for fmt, sizes in series_list if "growth" in parts else []:
+        if not sizes:
+            continue
+        print(f"growth ({fmt}): full refresh at {', '.join(map(str, sizes))} documents", flush=True)
+        series = res["growth"].setdefault(fmt, [])
         for n in sizes:
-            run = work / f"full-{n}"
-            populate(run / "raw", size_corpus(n, a.fmt))
-            full = refresh(run / "raw", run / "wh" / "budget.duckdb", f"full refresh, {n} documents")
+            run = work / f"full-{fmt}-{n}"
+            populate(run / "raw", size_corpus(n, fmt))
+            full = refresh(run / "raw", run / "wh" / "budget.duckdb", f"full refresh, {n} {fmt} documents")
             series.append(full)
-            if "onenew" in parts and n == a.onenew_docs:
+            save()
+            if "onenew" in parts and "onenew" not in res and fmt == a.fmt and n == a.onenew_docs:
                 print(f"one new ÷ full, {n} documents (the full refresh above)", flush=True)
-                res["onenew"] = part_onenew(n, a.fmt, work, a.keep, full=full, run=run)
-                onenew_done = True
+                res["onenew"] = part_onenew(n, fmt, work, a.keep, full=full, run=run)
+                save()
             elif not a.keep:
                 shutil.rmtree(run, ignore_errors=True)
-        res["growth"] = series
-    if "onenew" in parts and not onenew_done:
+    if "onenew" in parts and "onenew" not in res:
         print(f"one new ÷ full, {a.onenew_docs} documents", flush=True)
         res["onenew"] = part_onenew(a.onenew_docs, a.fmt, work, a.keep)
+        save()
     if a.work is None and not a.keep:
         shutil.rmtree(work, ignore_errors=True)
     report(res)
-    if a.json:
-        a.json.write_text(json.dumps(res, indent=1, ensure_ascii=False))
 
 
 def report(res: dict):
-    print(f"\n== Scale — bench/scale.py ({res['format']}, {res['date']}, load average at start "
-          f"{res['load'][0]:.1f}) ==")
+    print(f"\n== Scale — bench/scale.py ({res['date']}, load average at start {res['load'][0]:.1f}) ==")
     if "noop" in res:
         r = res["noop"]
-        print(f"nothing new ÷ full, {r['documents']} documents, CLI: {r['noop']['seconds']:.2f} s ÷ "
+        print(f"nothing new ÷ full, {r['documents']} {res['format']} documents, CLI: {r['noop']['seconds']:.2f} s ÷ "
               f"{r['full']['seconds']:.2f} s = {r['ratio']:.3f} (target ≤ 0.05: {'met' if r['ratio'] <= 0.05 else 'NOT met'})")
     if "onenew" in res:
         r = res["onenew"]
-        print(f"one new ÷ full, {r['documents']} documents, CLI: {r['one_new']['seconds']:.2f} s ÷ "
+        print(f"one new ÷ full, {r['documents']} {res['format']} documents, CLI: {r['one_new']['seconds']:.2f} s ÷ "
               f"{r['full']['seconds']:.2f} s = {r['ratio']:.3f} (target ≤ 0.05: {'met' if r['ratio'] <= 0.05 else 'NOT met'}); "
               f"then nothing new on {r['documents'] + 1}: {r['noop']['seconds']:.2f} s = {r['noop_ratio']:.3f} of the full")
-    if res.get("growth"):
-        print("\nfull refresh (empty warehouse) by corpus size:")
-        hdr = f"{'docs':>6} {'wall s':>8} {'s/doc':>7} {'extract s':>9} {'build+chk s':>11} {'other s':>8} " \
-              f"{'CLI MB':>7} {'worker MB':>9} {'tree MB':>8} {'maxrss MB':>9}"
-        print(hdr)
-        for r in res["growth"]:
+    for fmt, g in res.get("growth", {}).items():
+        if not g:
+            continue
+        print(f"\nfull refresh (empty warehouse) by corpus size, forged {fmt} documents:")
+        print(f"{'docs':>6} {'wall s':>8} {'s/doc':>7} {'extract s':>9} {'build+chk s':>11} {'other s':>8} "
+              f"{'CLI MB':>7} {'worker MB':>9} {'tree MB':>8} {'maxrss MB':>9} {'facts':>9}")
+        for r in g:
             print(f"{r['documents']:>6} {r['seconds']:>8.1f} {r['seconds'] / r['documents']:>7.3f} {r['extraction']:>9.1f} "
                   f"{r['build_checks'] or 0:>11.1f} {r['other']:>8.1f} {r['cli_peak_mb']:>7.0f} {r['worker_peak_mb']:>9.0f} "
-                  f"{r['tree_rss_peak_mb']:>8.0f} {r['kernel_maxrss_mb']:>9.0f}")
-        g = res["growth"]
+                  f"{r['tree_rss_peak_mb']:>8.0f} {r['kernel_maxrss_mb']:>9.0f} {r['facts']:>9}")
         for a_, b_ in zip(g, g[1:]):
             print(f"growth exponent {a_['documents']} → {b_['documents']}: wall {exponent(a_, b_)}, extraction "
                   f"{exponent(a_, b_, 'extraction')}, build+checks {exponent(a_, b_, 'build_checks')}, CLI memory "
                   f"{exponent(a_, b_, 'cli_peak_mb')}, worker memory {exponent(a_, b_, 'worker_peak_mb')} "
                   f"(1 = linear, < 1 sublinear)")
         if len(g) > 2:
-            print(f"growth exponent {g[0]['documents']} → {g[-1]['documents']}: wall {exponent(g[0], g[-1])}")
+            print(f"growth exponent {g[0]['documents']} → {g[-1]['documents']}: wall {exponent(g[0], g[-1])}, "
+                  f"build+checks {exponent(g[0], g[-1], 'build_checks')}")
 
 
 if __name__ == "__main__":
