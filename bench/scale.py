@@ -78,8 +78,9 @@ def corpus(fmt: str, counties: int, years: int, departments: int, start_year: in
         return home / "docs"
     for stale in CACHE.glob(f"{params}-*"):
         shutil.rmtree(stale, ignore_errors=True)
+    for left in CACHE.glob(f".{key}.*"):  # an interrupted forge
+        shutil.rmtree(left, ignore_errors=True)
     tmp = CACHE / f".{key}.{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     sys.path.insert(0, str(ROOT))
     from pipelines.forge import forge
 
