@@ -14,7 +14,8 @@ folder.  Wall clock is the subprocess's; "build+checks" is what the CLI prints; 
 which extraction workers were alive (sampled every 0.1 s, so ± 0.1 s); the rest (interpreter, imports,
 discovery and hashing, dashboard) is "other".  Memory: the /proc tree of the refresh is sampled every 0.1 s for
 each process's VmHWM (the CLI process and the largest worker) and for the sum of the tree's VmRSS; the kernel's
-own max RSS of the largest process (wait4) is printed beside them as a check on the sampling.
+own max RSS of the largest process (wait4) is printed beside them as a check on the sampling, with the CPU
+seconds of the whole tree (user + system, from wait4: less sensitive than wall clock to other load).
 
 Forged corpora are cached under data/bench-cache/corpora/ (git-ignored), keyed by the forge parameters and a
 hash of the forging code (pipelines/forge.py, pdfgen.py, blocks.py): the first run forges (~0.04-0.16 s a PDF),
@@ -227,10 +228,11 @@ def refresh(raw: Path, warehouse: Path, label: str) -> dict:
          "build_checks": float(bc) if bc else None, "extraction": round(min(extraction, wall), 2),
          "cli_peak_mb": sampler.peak_mb("cli"), "worker_peak_mb": sampler.peak_mb("worker"),
          "workers": sum(1 for k in sampler.kind.values() if k == "worker"),
-         "tree_rss_peak_mb": round(sampler.tree_rss_kb / 1024, 1), "kernel_maxrss_mb": round(usage.ru_maxrss / 1024, 1)}
+         "tree_rss_peak_mb": round(sampler.tree_rss_kb / 1024, 1), "kernel_maxrss_mb": round(usage.ru_maxrss / 1024, 1),
+         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1)}
     r["other"] = round(r["seconds"] - r["extraction"] - (r["build_checks"] or 0), 2)
     print(f"  {label}: {r['seconds']:.1f} s ({r['documents']} documents, extracted {r['extracted']} / cached "
-          f"{r['cached']}; extraction {r['extraction']:.1f} s, build+checks {r['build_checks']} s; peak CLI "
+          f"{r['cached']}; CPU {r['cpu_seconds']:.0f} s; extraction {r['extraction']:.1f} s, build+checks {r['build_checks']} s; peak CLI "
           f"{r['cli_peak_mb']:.0f} MB, worker {r['worker_peak_mb']:.0f} MB, tree {r['tree_rss_peak_mb']:.0f} MB)",
           flush=True)
     return r
@@ -349,11 +351,11 @@ def report(res: dict):
             continue
         print(f"\nfull refresh (empty warehouse) by corpus size, forged {fmt} documents:")
         print(f"{'docs':>6} {'wall s':>8} {'s/doc':>7} {'extract s':>9} {'build+chk s':>11} {'other s':>8} "
-              f"{'CLI MB':>7} {'worker MB':>9} {'tree MB':>8} {'maxrss MB':>9} {'facts':>9}")
+              f"{'CLI MB':>7} {'worker MB':>9} {'tree MB':>8} {'maxrss MB':>9} {'facts':>9} {'CPU s':>7}")
         for r in g:
             print(f"{r['documents']:>6} {r['seconds']:>8.1f} {r['seconds'] / r['documents']:>7.3f} {r['extraction']:>9.1f} "
                   f"{r['build_checks'] or 0:>11.1f} {r['other']:>8.1f} {r['cli_peak_mb']:>7.0f} {r['worker_peak_mb']:>9.0f} "
-                  f"{r['tree_rss_peak_mb']:>8.0f} {r['kernel_maxrss_mb']:>9.0f} {r['facts']:>9}")
+                  f"{r['tree_rss_peak_mb']:>8.0f} {r['kernel_maxrss_mb']:>9.0f} {r['facts']:>9} {r.get('cpu_seconds', 0):>7.0f}")
         for a_, b_ in zip(g, g[1:]):
             print(f"growth exponent {a_['documents']} → {b_['documents']}: wall {exponent(a_, b_)}, extraction "
                   f"{exponent(a_, b_, 'extraction')}, build+checks {exponent(a_, b_, 'build_checks')}, CLI memory "
