@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test bench score setup browser office dagster lock samples clean
+.PHONY: run test bench bench-scale score setup browser office dagster lock samples clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ bench: setup
 	$(BIN)/python bench/dagster_overhead.py
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/ocr.py
+	$(BIN)/python bench/scale.py
+
+## Scale only (issue 16): nothing new / one new / full refresh at 100, 1,000, 10,000 forged documents through the CLI;
+## forged corpora cached in data/bench-cache/. SCALE_ARGS="--max-docs 1000" skips the 10,000 point.
+bench-scale: setup
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 ## Corpus scoreboard over ../shared/real (scratch warehouse under data/warehouse/score/; JSON beside it).
 ## SCORE_ARGS="--compare before.json" lists what changed since an earlier run.
