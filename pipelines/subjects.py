@@ -173,7 +173,8 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
         if s is None or not named:
             return
         rec = out.get((doc, s.classification, code, form))
-        if rec is None or (page is not None and (rec["page"] is None or page < rec["page"])):
+        # the first sighting: by page, then table (rows come in no particular order)
+        if rec is None or _first_key(page, seq) < _first_key(rec["page"], rec["table_seq"]):
             if path not in sources:
                 sources[path] = _source(path, label)
             out[(doc, s.classification, code, form)] = {
@@ -205,6 +206,10 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
         if name:
             add(doc, path, year, seq, tt, code, name, page, cls)
     return list(out.values())
+
+
+def _first_key(page, seq) -> tuple:
+    return (page is None, page or 0, seq is None, seq or 0)
 
 
 def _only(documents: list[str] | None) -> dict:

@@ -200,9 +200,9 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         con.execute("CREATE TEMP TABLE build_removed (document_id VARCHAR)")
         con.execute("CREATE TEMP TABLE build_load (document_id VARCHAR)")
         con.execute("CREATE TEMP TABLE build_keys (region_code VARCHAR, department VARCHAR)")
-        con.execute("CREATE TEMP TABLE build_codes (classification VARCHAR, code VARCHAR)")
         if incremental:
             _insert_ids(con, "build_removed", removed)
+            run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")  # (the subject-name census, read before and after)
             # the departments whose documents change: their documents are re-checked (a publication's parts,
             # versions, budget and final accounts check against each other)
             for f in sorted((SQL_DIR / "incremental" / "remove").glob("*.sql")):
@@ -246,7 +246,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         register_references(con, documents=load if incremental else None)
         run_sql_file(con, SQL_DIR / "incremental" / "check_scope.sql", {"all": not incremental})
         if incremental:  # (a full build evaluates every instance: the table stays empty)
-            run_sql_file(con, SQL_DIR / "incremental" / "check_scope_code.sql", {"all": False})
+            run_sql_file(con, SQL_DIR / "incremental" / "check_scope_code.sql")
         lap("references")
         dq = run_checks(con, gx_dir(warehouse), run_id, scoped=incremental) if checks else {
             "findings": 0, "gx_success": None, "data_docs": None, "instances": 0, "by_severity": {}}

@@ -14,10 +14,6 @@ WITH s AS (
           AND r.subject_code = f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name
     WHERE f.classification IN ('function', 'economic') AND f.subject_code IS NOT NULL
     WINDOW w AS (PARTITION BY f.document_id, f.table_seq, f.subject_code)
-),
-one AS (  -- each document's names of each code and year (dim_one_name_per_code)
-    SELECT s.document_id, s.code, s.classification, d.fiscal_year, s.subject_name, min(s.page) AS page
-    FROM s JOIN core.dim_document d USING (document_id) WHERE s.code IS NOT NULL GROUP BY ALL
 )
 SELECT 'dim_code_shape' AS rule, document_id, table_seq, table_type, subject_code || ' ' || subject_name AS subject,
        classification AS measure, NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual,
@@ -45,12 +41,8 @@ SELECT 'dim_one_name_per_code', o.document_id, NULL::INTEGER, 'subject', o.code,
            || o.subject_name || '; most documents: ' || m.mode_name || ')'
 -- per document and name: a document printing a code with another name than most documents of that year (or two
 -- names in one document) gets the finding, not an arbitrary one of them
-FROM one o
-JOIN (SELECT code, classification, fiscal_year, count(*) AS n_names,
-             first(subject_name ORDER BY docs DESC, subject_name) AS mode_name,
-             string_agg(subject_name, ' / ' ORDER BY subject_name) AS all_names
-      FROM (SELECT code, classification, fiscal_year, subject_name, count(*) AS docs FROM one GROUP BY ALL)
-      GROUP BY ALL) m USING (code, classification, fiscal_year)
+-- (subject_names_by_document and subject_name_census: sql/checks/00_macros.sql)
+FROM subject_names_by_document o JOIN subject_name_census m USING (code, classification, fiscal_year)
 UNION ALL
 -- A code + name pair printed in a loaded document (any table: core.subject_sighting) whose name is none of the
 -- subject dictionary's preferred names for the code (compared by name key: width, brackets, punctuation and a

@@ -1,12 +1,10 @@
--- An incremental build: the subject codes of the documents that are new, changed or removed, as printed
--- and as resolved: a corpus-wide rule re-evaluates its instances on these codes (sql/checks_io/instances.sql).
+-- An incremental build: the subject codes whose census (sql/checks/00_macros.sql: names, the name most documents
+-- print) differs from the previous build's: dim_one_name_per_code re-evaluates its instances on these codes (its
+-- other instances have the same inputs as before). Any year: a code is the key.
 CREATE OR REPLACE TABLE core.check_scope_code AS
-SELECT classification, code FROM build_codes
-UNION
-SELECT classification, subject_code FROM core.fact_budget_amount
-WHERE ($all OR document_id IN (SELECT document_id FROM build_load)) AND subject_code IS NOT NULL
-UNION
-SELECT f.classification, r.subject_code_resolved
-FROM core.subject_resolution r JOIN core.fact_budget_amount f
-  ON f.document_id = r.document_id AND f.table_seq = r.table_seq AND f.row_idx = r.row_idx
-WHERE ($all OR r.document_id IN (SELECT document_id FROM build_load)) AND r.subject_code_resolved IS NOT NULL
+SELECT DISTINCT coalesce(a.classification, b.classification) AS classification, coalesce(a.code, b.code) AS code
+FROM census_before a
+FULL OUTER JOIN subject_name_census b
+  ON a.classification = b.classification AND a.code = b.code AND a.fiscal_year IS NOT DISTINCT FROM b.fiscal_year
+WHERE a.code IS NULL OR b.code IS NULL OR a.n_names <> b.n_names OR a.mode_name IS DISTINCT FROM b.mode_name
+   OR a.all_names IS DISTINCT FROM b.all_names
