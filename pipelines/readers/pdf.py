@@ -156,7 +156,7 @@ def _open(path: Path, password: str | None) -> pdfium.PdfDocument:
 # text layer
 
 
-@dataclass
+@dataclass(slots=True)
 class _Char:
     ch: str
     x0: float
@@ -165,7 +165,7 @@ class _Char:
     y1: float
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     chars: list[_Char]
     x0: float = 0.0
@@ -209,24 +209,31 @@ def _page_chars(page, textpage, rot: int) -> list[_Char]:
     raw_tp = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw_tp)
     rect = pdfium_c.FS_RECTF()
+    ref = ctypes.byref(rect)
     out: list[_Char] = []
     get_u = pdfium_c.FPDFText_GetUnicode
     is_gen = pdfium_c.FPDFText_IsGenerated
     loose = pdfium_c.FPDFText_GetLooseCharBox
     for i in range(n):
         u = get_u(raw_tp, i)
-        if u in (0, 0xFFFE, 0xFFFF) or u in (10, 13) or is_gen(raw_tp, i) == 1:
+        if u in _NO_CHAR or is_gen(raw_tp, i) == 1:
             continue
-        if not loose(raw_tp, i, ctypes.byref(rect)):
+        if not loose(raw_tp, i, ref):
             continue
-        xa, ya = _to_display(rot, w, h, rect.left - l, rect.bottom - b)
-        xb, yb = _to_display(rot, w, h, rect.right - l, rect.top - b)
-        c = _Char(chr(u), min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
-        cx, cy = (c.x0 + c.x1) / 2, (c.y0 + c.y1) / 2
+        if rot:
+            xa, ya = _to_display(rot, w, h, rect.left - l, rect.bottom - b)
+            xb, yb = _to_display(rot, w, h, rect.right - l, rect.top - b)
+        else:
+            xa, ya, xb, yb = rect.left - l, rect.bottom - b, rect.right - l, rect.top - b
+        x0, y0, x1, y1 = min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         if not (0 <= cx <= pw and 0 <= cy <= ph):
             continue  # drawn outside the page: invisible (e.g. spreadsheet exports' off-page rows)
-        out.append(c)
+        out.append(_Char(chr(u), x0, y0, x1, y1))
     return out
+
+
+_NO_CHAR = frozenset((0, 0xFFFE, 0xFFFF, 10, 13))  # no character, or a line break
 
 
 def _lines(chars: list[_Char]) -> list[_Line]:
