@@ -46,3 +46,79 @@ def children_peak_mb() -> float:
     """The largest high-water mark among this process's finished (waited-for) children.  A child's
     ru_maxrss starts from this process's RSS when it was spawned (kept over exec): spawn them early."""
     return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+
+
+def _proc_status(pid: int) -> dict[str, int]:
+    """VmHWM (kB) and CPU ticks (utime + stime) of a live process; {} when it is gone."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    out["hwm_kb"] = int(line.split()[1])
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        out["ticks"] = int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return {}
+    return out
+
+
+def _children_of(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        kids = []
+        for p in Path("/proc").iterdir():
+            if p.name.isdigit():
+                try:
+                    if int((p / "stat").read_bytes().rsplit(b")", 1)[1].split()[1]) == pid:
+                        kids.append(int(p.name))
+                except (OSError, ValueError, IndexError):
+                    pass
+        return kids
+
+
+def run_sampled(cmd: list[str], interval: float = 0.1, env: dict | None = None) -> dict:
+    """Run ``cmd`` and sample it and its direct children (the extraction workers) every ``interval`` s:
+    wall seconds, the command's own peak RSS (VmHWM), the largest peak RSS of a child, how many children it
+    started, CPU seconds of the children (last sample of each: a child's final ``interval`` is missed) and of
+    the whole tree (wait4), its stdout and stderr.  Peaks are high-water marks, so a sample misses only growth
+    in a process's last ``interval``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    import threading
+
+    outs: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda k, s: outs.__setitem__(k, s.read()), args=(k, s), daemon=True)
+               for k, s in (("stdout", proc.stdout), ("stderr", proc.stderr))]
+    for r in readers:
+        r.start()
+    parent_kb = 0
+    kids: dict[int, dict[str, int]] = {}
+    while True:
+        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)  # rusage of the command and its waited-for children
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            break
+        st = _proc_status(proc.pid)
+        parent_kb = max(parent_kb, st.get("hwm_kb", 0))
+        for k in _children_of(proc.pid):
+            s = _proc_status(k)
+            if s:
+                prev = kids.get(k, {})
+                kids[k] = {"hwm_kb": max(prev.get("hwm_kb", 0), s.get("hwm_kb", 0)), "ticks": s.get("ticks", 0)}
+        time.sleep(interval)
+    seconds = time.perf_counter() - t0
+    for r in readers:
+        r.join()
+    return {"seconds": round(seconds, 3), "returncode": proc.returncode,
+            "parent_peak_mb": round(parent_kb / 1024, 1),
+            "worker_peak_mb": round(max((v["hwm_kb"] for v in kids.values()), default=0) / 1024, 1),
+            "workers_started": len(kids),
+            "worker_cpu_s": round(sum(v["ticks"] for v in kids.values()) / tick, 2),
+            "tree_cpu_s": round(ru.ru_utime + ru.ru_stime, 2),
+            "stdout": outs.get("stdout", b"").decode("utf-8", "replace"),
+            "stderr": outs.get("stderr", b"").decode("utf-8", "replace")}

@@ -421,6 +421,7 @@ def _child_main():
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         except (ValueError, OSError):
             pass
+    _warm_up()
     while True:
         try:
             task = conn_in.recv()
@@ -441,6 +442,24 @@ def _child_main():
             conn_out.send(res)
         except (BrokenPipeError, OSError):
             return
+
+
+def _warm_up():
+    """In a worker, before its first document: import the readers now (the parent is still checking the other
+    documents meanwhile), then move everything imported out of the garbage collector's sight (``gc.freeze``)
+    and collect less often (the readers allocate millions of objects per document; see
+    ``readers.pdf.GC_THRESHOLD``)."""
+    import gc
+
+    try:
+        import camelot  # noqa: F401 - imported on the first table page otherwise
+
+        from .readers import pdf
+    except Exception:  # noqa: BLE001 - the document that needs it reports the failure
+        return
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*pdf.GC_THRESHOLD)
 
 
 def _die_with_parent(parent: int | None):
@@ -614,28 +633,6 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
         if count[0] == 1:
             fault("during_extract", fault_spec)
 
-    for d in docs:
-        target = staged_path(staging, d)
-        if target.exists() and not force:
-            why = verify_staged(target, limits)
-            if why is None:
-                done(d, {"document_id": d.document_id, "status": "cached", "path": str(d.path)})
-                continue
-            shutil.rmtree(target, ignore_errors=True)  # corrupt or stale: extract again
-        if d.size > limits.max_bytes:
-            done(d, stage_error(d, staging, "too_large",
-                                f"{d.size} bytes, over the limit of {limits.max_bytes} (CNBUDGET_MAX_BYTES); "
-                                "not read", "check the file; raise CNBUDGET_MAX_BYTES if it is genuine", limits))
-            continue
-        if d.source is None and d.size > 0:
-            got = _snapshot(d, snapshots, limits)
-            if isinstance(got, dict):
-                done(d, {"document_id": d.document_id, "status": "error", "path": str(d.path),
-                         "error": got["error"], "error_kind": got["error_kind"], "record": got})
-                continue
-            d = got
-        todo.append(d)
-
     def override(d):
         return manifest.get(str(d.path.resolve()))
 
@@ -651,85 +648,34 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                             "report this document to the cnbudget maintainers", limits)
         done(d, r)
 
-    try:
-        _extract_todo(todo, staging, limits, force, override, finish, done, fault_spec)
-    finally:
-        for d in todo:
-            if d.source is not None and d.source.parent == snapshots:
-                d.source.unlink(missing_ok=True)
-        shutil.rmtree(snapshots, ignore_errors=True)
-    return [results[d.document_id] for d in docs]
-
-
-def _extract_todo(todo: list[Discovered], staging: Path, limits: Limits, force: bool, override, finish, done,
-                  fault_spec: str):
-    if not limits.isolate:
-        for d in todo:
-            finish(d, _extract_checked(d, staging, override(d), force, limits))
-        return
-
-    pending = deque(todo)
+    # the worker processes start with the first document to extract: their imports overlap the checks of the
+    # remaining documents (a refresh with nothing new starts none)
     children: list[_Child] = []
     try:
-        children = [_Child(limits, fault_spec) for _ in range(min(limits.workers, len(todo)))]
-        while True:
-            for i, c in enumerate(children):
-                if c.doc is None and pending:
-                    if c.done >= limits.max_tasks_per_child or not c.alive():
-                        c.stop()
-                        c = children[i] = _Child(limits, fault_spec)
-                    d = pending.popleft()
-                    c.doc, c.deadline = d, time.monotonic() + limits.timeout_s
-                    # a child that cannot take it is seen below as dead
-                    c.send((d.fields(), str(staging), override(d), force))
-            busy = [c for c in children if c.doc is not None]
-            if not busy:
-                break
-            wait = max(0.0, min(c.deadline for c in busy) - time.monotonic())
-            mpc.wait([c.conn for c in busy], timeout=min(wait, 0.25))  # a result, or EOF when a child dies
-            for c in busy:
-                c.sample()  # its address space, to tell a death at the memory limit from another
-            for i, c in enumerate(children):
-                d = c.doc
-                if d is None:
+        for d in docs:
+            target = staged_path(staging, d)
+            if target.exists() and not force:
+                why = verify_staged(target, limits)
+                if why is None:
+                    done(d, {"document_id": d.document_id, "status": "cached", "path": str(d.path)})
                     continue
-                res, dead = None, False
-                try:
-                    if c.conn.poll():
-                        res = c.conn.recv()
-                except (EOFError, OSError):
-                    dead = True
-                if res is not None:
-                    c.doc, c.done = None, c.done + 1
-                    finish(d, res)
+                shutil.rmtree(target, ignore_errors=True)  # corrupt or stale: extract again
+            if d.size > limits.max_bytes:
+                done(d, stage_error(d, staging, "too_large",
+                                    f"{d.size} bytes, over the limit of {limits.max_bytes} (CNBUDGET_MAX_BYTES); "
+                                    "not read", "check the file; raise CNBUDGET_MAX_BYTES if it is genuine", limits))
+                continue
+            if d.source is None and d.size > 0:
+                got = _snapshot(d, snapshots, limits)
+                if isinstance(got, dict):
+                    done(d, {"document_id": d.document_id, "status": "error", "path": str(d.path),
+                             "error": got["error"], "error_kind": got["error_kind"], "record": got})
                     continue
-                late = time.monotonic() >= c.deadline
-                if not (dead or late):
-                    continue
-                c.kill(staging)
-                cap_kb = (limits.max_memory_mb or 0) * 1024
-                if dead and cap_kb and c.peak_kb >= 0.85 * cap_kb and c.proc.returncode != 0:
-                    r = stage_error(d, staging, "memory_limit",
-                                    f"the extraction process reached its memory limit ({limits.max_memory_mb} MB of "
-                                    f"address space, CNBUDGET_MAX_MEMORY_MB; peak {c.peak_kb // 1024} MB) and died "
-                                    f"({_signal_name(c.proc.returncode)}); not read",
-                                    "check the file (a PDF bomb?); raise CNBUDGET_MAX_MEMORY_MB if it is genuine",
-                                    limits)
-                elif dead:
-                    r = stage_error(d, staging, "worker_died",
-                                    f"the extraction process died ({_signal_name(c.proc.returncode)}) while reading "
-                                    f"this document (memory limit {limits.max_memory_mb} MB, CNBUDGET_MAX_MEMORY_MB)",
-                                    "check the file (a PDF bomb or a reader crash); report it if it is genuine",
-                                    limits)
-                else:
-                    r = stage_error(d, staging, "timeout",
-                                    f"extraction did not finish within {limits.timeout_s:g} s (CNBUDGET_TIMEOUT_S); "
-                                    "the process was stopped",
-                                    "check the file (a PDF bomb?); raise CNBUDGET_TIMEOUT_S if it is genuine", limits)
-                children[i] = _Child(limits, fault_spec) if pending else c
-                if children[i] is c:
-                    c.doc = None
-                done(d, r)
+                d = got
+            todo.append(d)
+            if limits.isolate and len(children) < limits.workers:
+                children.append(_Child(limits, fault_spec))
+        _extract_todo(todo, staging, limits, force, override, finish, done, fault_spec, children)
     finally:
         for c in children:
             if c.doc is not None:
@@ -738,6 +684,106 @@ def _extract_todo(todo: list[Discovered], staging: Path, limits: Limits, force: 
                 c.stop()
             else:
                 c.kill()
+        for d in todo:
+            if d.source is not None and d.source.parent == snapshots:
+                d.source.unlink(missing_ok=True)
+        shutil.rmtree(snapshots, ignore_errors=True)
+    return [results[d.document_id] for d in docs]
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s{0,8}/Page(?![A-Za-z])")  # at most 19 bytes long
+
+
+def _work_estimate(d: Discovered, chunk: int = 1 << 20) -> int:
+    """About how many pages a document holds, without opening it as a PDF (the parent never parses a document):
+    the page objects in its bytes (``/Type /Page``, read 1 MB at a time); a document whose page objects are
+    all compressed (object streams) counts one page per 10 KB."""
+    n = size = 0
+    tail = b""
+    try:
+        with open(d.read_path, "rb") as fh:
+            while True:
+                data = fh.read(chunk)
+                size += len(data)
+                buf = tail + data
+                cut = len(buf) - 64 if data else len(buf)  # a match starting before cut is whole
+                n += sum(1 for m in _PAGE_OBJECT.finditer(buf, 0, len(buf)) if m.start() < cut)
+                if not data:
+                    break
+                tail = buf[cut:]
+    except OSError:
+        return 0
+    return n or size // 10_000
+
+
+def _extract_todo(todo: list[Discovered], staging: Path, limits: Limits, force: bool, override, finish, done,
+                  fault_spec: str, children: list):
+    """Extract ``todo`` in the worker processes ``children`` (started by the caller, replaced here; the caller
+    stops them).  The largest documents go first, so that the workers finish together."""
+    if not limits.isolate:
+        for d in todo:
+            finish(d, _extract_checked(d, staging, override(d), force, limits))
+        return
+
+    pending = deque(sorted(todo, key=_work_estimate, reverse=True)) if len(children) > 1 else deque(todo)
+    while True:
+        for i, c in enumerate(children):
+            if c.doc is None and pending:
+                if c.done >= limits.max_tasks_per_child or not c.alive():
+                    c.stop()
+                    c = children[i] = _Child(limits, fault_spec)
+                d = pending.popleft()
+                c.doc, c.deadline = d, time.monotonic() + limits.timeout_s
+                # a child that cannot take it is seen below as dead
+                c.send((d.fields(), str(staging), override(d), force))
+        busy = [c for c in children if c.doc is not None]
+        if not busy:
+            break
+        wait = max(0.0, min(c.deadline for c in busy) - time.monotonic())
+        mpc.wait([c.conn for c in busy], timeout=min(wait, 0.25))  # a result, or EOF when a child dies
+        for c in busy:
+            c.sample()  # its address space, to tell a death at the memory limit from another
+        for i, c in enumerate(children):
+            d = c.doc
+            if d is None:
+                continue
+            res, dead = None, False
+            try:
+                if c.conn.poll():
+                    res = c.conn.recv()
+            except (EOFError, OSError):
+                dead = True
+            if res is not None:
+                c.doc, c.done = None, c.done + 1
+                finish(d, res)
+                continue
+            late = time.monotonic() >= c.deadline
+            if not (dead or late):
+                continue
+            c.kill(staging)
+            cap_kb = (limits.max_memory_mb or 0) * 1024
+            if dead and cap_kb and c.peak_kb >= 0.85 * cap_kb and c.proc.returncode != 0:
+                r = stage_error(d, staging, "memory_limit",
+                                f"the extraction process reached its memory limit ({limits.max_memory_mb} MB of "
+                                f"address space, CNBUDGET_MAX_MEMORY_MB; peak {c.peak_kb // 1024} MB) and died "
+                                f"({_signal_name(c.proc.returncode)}); not read",
+                                "check the file (a PDF bomb?); raise CNBUDGET_MAX_MEMORY_MB if it is genuine",
+                                limits)
+            elif dead:
+                r = stage_error(d, staging, "worker_died",
+                                f"the extraction process died ({_signal_name(c.proc.returncode)}) while reading "
+                                f"this document (memory limit {limits.max_memory_mb} MB, CNBUDGET_MAX_MEMORY_MB)",
+                                "check the file (a PDF bomb or a reader crash); report it if it is genuine",
+                                limits)
+            else:
+                r = stage_error(d, staging, "timeout",
+                                f"extraction did not finish within {limits.timeout_s:g} s (CNBUDGET_TIMEOUT_S); "
+                                "the process was stopped",
+                                "check the file (a PDF bomb?); raise CNBUDGET_TIMEOUT_S if it is genuine", limits)
+            children[i] = _Child(limits, fault_spec) if pending else c
+            if children[i] is c:
+                c.doc = None
+            done(d, r)
 
 
 # ------------------------------------------------------------------ the refresh

