@@ -264,12 +264,37 @@ def verify_staged(target: Path, limits: Limits) -> str | None:
         if doc.get("error_kind") in LIMIT_KINDS and doc.get("limits") != limits.fingerprint():
             return "limits changed"
         return None
-    for p in sorted(target.glob("*.parquet")):
+    # each file is read once: a folder whose files have the size and modification time they had when they were
+    # last read whole is not read again (a refresh with nothing new stats its staged files instead of decoding them)
+    files = [target / "document.json"] + sorted(target.glob("*.parquet"))
+    seen = _file_stats(files)
+    mark = target / VERIFIED
+    try:
+        if seen is not None and json.loads(mark.read_text(encoding="utf-8")) == seen:
+            return None
+    except (OSError, ValueError):
+        pass
+    for p in files[1:]:
         try:
             pq.read_table(p)
         except Exception as e:  # noqa: BLE001 - any failure to read is corruption
             return f"{p.name} unreadable ({type(e).__name__})"
+    if seen is not None:
+        try:
+            _write_json_atomic(mark, seen)
+        except OSError:
+            pass  # (verified again next time)
     return None
+
+
+VERIFIED = ".verified.json"  # in a staged folder: the stats of its files when they were last read whole
+
+
+def _file_stats(files: list[Path]) -> dict | None:
+    try:
+        return {p.name: [(st := p.stat()).st_size, st.st_mtime_ns] for p in files}
+    except OSError:
+        return None
 
 
 def _pdf_probe(path: Path, sample_pages: int = 5) -> tuple[int, float] | None:
