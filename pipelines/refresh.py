@@ -265,7 +265,8 @@ def verify_staged(target: Path, limits: Limits) -> str | None:
             return "limits changed"
         return None
     # each file is read once: a folder whose files have the size and modification time they had when they were
-    # last read whole is not read again (a refresh with nothing new stats its staged files instead of decoding them)
+    # written or last read whole is not read again (a refresh with nothing new stats its staged files instead of
+    # decoding them)
     files = [target / "document.json"] + sorted(target.glob("*.parquet"))
     seen = _file_stats(files)
     mark = target / VERIFIED
@@ -279,15 +280,21 @@ def verify_staged(target: Path, limits: Limits) -> str | None:
             pq.read_table(p)
         except Exception as e:  # noqa: BLE001 - any failure to read is corruption
             return f"{p.name} unreadable ({type(e).__name__})"
-    if seen is not None:
-        try:
-            _write_json_atomic(mark, seen)
-        except OSError:
-            pass  # (verified again next time)
+    mark_verified(target)
     return None
 
 
-VERIFIED = ".verified.json"  # in a staged folder: the stats of its files when they were last read whole
+VERIFIED = ".verified.json"  # in a staged folder: the stats of its files when they were written or last read whole
+
+
+def mark_verified(target: Path):
+    """Record the stats of a staged folder's files (just written whole by an extraction, or just read whole)."""
+    seen = _file_stats([target / "document.json"] + sorted(target.glob("*.parquet")))
+    if seen is not None:
+        try:
+            _write_json_atomic(target / VERIFIED, seen)
+        except OSError:
+            pass  # (read whole next time)
 
 
 def _file_stats(files: list[Path]) -> dict | None:
@@ -650,6 +657,8 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
 
     def done(d: Discovered, r: dict):
         results[d.document_id] = r
+        if r.get("status") == "extracted":  # written whole just now: its files' stats are those of a verified folder
+            mark_verified(staged_path(staging, d))
         if d.source is not None and d.source.parent == snapshots:
             d.source.unlink(missing_ok=True)
         count[0] += 1
