@@ -345,10 +345,19 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
         con.execute("CREATE OR REPLACE TABLE core.subject_sighting (document_id VARCHAR, table_seq INTEGER, "
                     "table_type VARCHAR, classification VARCHAR, code VARCHAR, name VARCHAR, name_key VARCHAR, "
                     "fiscal_year INTEGER, page INTEGER)")
-    _insert(con, "core.subject_sighting", [
-        (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
-         s["fiscal_year"], s["page"]) for s in sightings(con, documents=documents)])
-    resolve(con, rows, documents)
+        _create_resolution(con)
+        documents = [r[0] for r in con.execute(sql_text("documents.sql", "subjects")).fetchall()]
+    d = _Dictionary(rows)
+    # document by document in chunks: the Python work (and its memory) is bounded by a chunk, not the corpus
+    for i in range(0, len(documents), CHUNK_DOCUMENTS):
+        chunk = documents[i:i + CHUNK_DOCUMENTS]
+        _insert(con, "core.subject_sighting", [
+            (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
+             s["fiscal_year"], s["page"]) for s in sightings(con, documents=chunk)])
+        _resolve_documents(con, d, chunk)
+
+
+CHUNK_DOCUMENTS = 200  # documents whose sightings and resolutions are worked out at once
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]):
@@ -454,14 +463,20 @@ def resolve_table(rows: list[tuple], d: _Dictionary) -> list[tuple]:
     return out
 
 
-def resolve(con: duckdb.DuckDBPyConnection, rows: list[dict] | None = None, documents: list[str] | None = None):
-    """core.subject_resolution: one row per function / economic subject row of the loaded tables (with
-    ``documents``: those documents' rows, added to the table)."""
-    d = _Dictionary(rows if rows is not None else read_csv())
-    if documents is None:
-        con.execute("CREATE OR REPLACE TABLE core.subject_resolution (document_id VARCHAR, table_seq INTEGER, "
-                    "row_idx INTEGER, subject_code VARCHAR, subject_name VARCHAR, subject_code_resolved VARCHAR, "
-                    "code_source VARCHAR, resolution_note VARCHAR)")
+def _create_resolution(con: duckdb.DuckDBPyConnection):
+    con.execute("CREATE OR REPLACE TABLE core.subject_resolution (document_id VARCHAR, table_seq INTEGER, "
+                "row_idx INTEGER, subject_code VARCHAR, subject_name VARCHAR, subject_code_resolved VARCHAR, "
+                "code_source VARCHAR, resolution_note VARCHAR)")
+
+
+def resolve(con: duckdb.DuckDBPyConnection, rows: list[dict] | None = None):
+    """core.subject_resolution: one row per function / economic subject row of the loaded tables."""
+    _create_resolution(con)
+    _resolve_documents(con, _Dictionary(rows if rows is not None else read_csv()), None)
+
+
+def _resolve_documents(con: duckdb.DuckDBPyConnection, d: _Dictionary, documents: list[str] | None):
+    """Add the resolution of these documents' subject rows (None: every document's) to core.subject_resolution."""
     # a table whose every row prints a full code resolves each row to it (in SQL); the others are walked here
     con.execute(sql_text("resolution_rows.sql", "subjects"), _only(documents))
     con.execute(sql_text("resolution_printed.sql", "subjects"))
