@@ -31,7 +31,8 @@ def child(module: str, stage: str, args: dict) -> dict:
     os.unlink(fh.name)
     if out.returncode != 0:
         raise SystemExit(f"stage {stage} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    # the answer is the last line that is a JSON object (a library may print after it, e.g. a progress bar)
+    return json.loads(next(ln for ln in reversed(out.stdout.strip().splitlines()) if ln.startswith("{")))
 
 
 def peak_mb() -> float:
