@@ -32,7 +32,8 @@ def child(module: str, stage: str, args: dict) -> dict:
     if out.returncode != 0:
         raise SystemExit(f"stage {stage} failed:\n{out.stderr[-3000:]}")
     # the answer is the last line that is a JSON object (a library may print after it, e.g. a progress bar)
-    return json.loads(next(ln for ln in reversed(out.stdout.strip().splitlines()) if ln.startswith("{")))
+    lines = [seg for ln in out.stdout.strip().split("\n") for seg in ln.split("\r")]
+    return json.loads(next(ln for ln in reversed(lines) if ln.strip().startswith("{")))
 
 
 def peak_mb() -> float:
