@@ -31,9 +31,8 @@ def child(module: str, stage: str, args: dict) -> dict:
     os.unlink(fh.name)
     if out.returncode != 0:
         raise SystemExit(f"stage {stage} failed:\n{out.stderr[-3000:]}")
-    # the answer is the last line that is a JSON object (a library may print after it, e.g. a progress bar)
-    lines = [seg for ln in out.stdout.strip().split("\n") for seg in ln.split("\r")]
-    return json.loads(next(ln for ln in reversed(lines) if ln.strip().startswith("{")))
+    # the answer is the JSON object the stage prints last (a library's progress bar may share its line)
+    return json.loads(out.stdout[out.stdout.rindex('{"seconds"'):].strip())
 
 
 def peak_mb() -> float:
