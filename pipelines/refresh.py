@@ -426,6 +426,17 @@ def _child_main():
     reads (limits, fault spec) then documents as pickled messages on stdin, answers on stdout, one
     document at a time, until None or EOF.  A plain subprocess, not multiprocessing: nothing of the
     caller's ``__main__`` is re-imported."""
+    import gc
+
+    try:
+        _child_loop()
+    finally:
+        # what _warm_up froze is handed back to the collector: a frozen object still alive at exit makes the
+        # extension modules' (duckdb's nanobind) leak report fill stderr
+        gc.unfreeze()
+
+
+def _child_loop():
     import resource
 
     import sys
