@@ -282,8 +282,9 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
                scoped: bool = False) -> dict:
     """Evaluate the rules, let GX decide the findings, write dq.findings (+ history), dq.document_rule_results
     and dq.rule_results of this run.  ``scoped`` (an incremental build on a copy of the previous warehouse):
-    only the documents in ``core.check_scope`` and the corpus-wide rules are evaluated; every other document's
-    findings and counts of the previous run are carried into this run as they were (its inputs are unchanged)."""
+    only the documents in ``core.check_scope``, and the corpus-wide rule on the codes in ``core.check_scope_code``,
+    go to GX; every other document's findings and counts of the previous run are carried into this run as they
+    were (its inputs are unchanged)."""
     run_id = run_id or uuid.uuid4().hex[:12]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rules = load_rules()
