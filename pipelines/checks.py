@@ -28,7 +28,7 @@ import pandas as pd
 from .config import EXPECTATIONS_DIR, SQL_DIR
 from .narrative import narrative_map
 from .registry import MANDATORY_BUDGET_TABLES, MANDATORY_FINAL_TABLES, REGISTRY, vocab_rows
-from .sqlfiles import insert_rows, run_sql_file, sql_text
+from .sqlfiles import documents_param, insert_rows, run_sql_file, sql_text
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _register_narrative_targets(con: duckdb.DuckDBPyConnection, documents: list[
         con.execute("CREATE OR REPLACE TABLE core.ref_narrative_target (document_id VARCHAR, seq INTEGER, "
                     "target_table VARCHAR, target_subject VARCHAR, target_measure VARCHAR, priority INTEGER)")
     figs = con.execute(sql_text("narrative_figures.sql", "checks_io"),
-                       {"all": documents is None, "documents": list(documents or [])}).fetchall()
+                       documents_param(documents)).fetchall()
     out = []
     for doc, seq, label, unit, sentence in figs:
         for priority, r in enumerate(narrative_map()):

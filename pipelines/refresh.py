@@ -280,16 +280,17 @@ def verify_staged(target: Path, limits: Limits) -> str | None:
             pq.read_table(p)
         except Exception as e:  # noqa: BLE001 - any failure to read is corruption
             return f"{p.name} unreadable ({type(e).__name__})"
-    mark_verified(target)
+    mark_verified(target, seen)
     return None
 
 
 VERIFIED = ".verified.json"  # in a staged folder: the stats of its files when they were written or last read whole
 
 
-def mark_verified(target: Path):
-    """Record the stats of a staged folder's files (just written whole by an extraction, or just read whole)."""
-    seen = _file_stats([target / "document.json"] + sorted(target.glob("*.parquet")))
+def mark_verified(target: Path, seen: dict | None = None):
+    """Record the stats of a staged folder's files (just written whole by an extraction, or just read whole:
+    ``seen``, the stats taken before the read)."""
+    seen = seen or _file_stats([target / "document.json"] + sorted(target.glob("*.parquet")))
     if seen is not None:
         try:
             _write_json_atomic(target / VERIFIED, seen)

@@ -39,3 +39,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple] | 
         con.execute(f"INSERT INTO {table} SELECT * FROM insert_rows_frame")
     finally:
         con.unregister("insert_rows_frame")
+
+
+def documents_param(documents: list[str] | None) -> dict:
+    """The bind parameters of a SQL file filtered to some documents (``$all OR list_contains($documents, …)``):
+    every document (None), or these (an incremental build's)."""
+    return {"all": documents is None, "documents": list(documents or [])}

@@ -43,7 +43,7 @@ from pathlib import Path
 import duckdb
 
 from .config import ROOT
-from .sqlfiles import sql_text
+from .sqlfiles import documents_param, insert_rows, sql_text
 from .text import clean, is_amount
 
 VOCAB_DIR = ROOT / "vocab"
@@ -187,7 +187,7 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
     expected = {t.type: t.classification for t in REGISTRY}
     tables: dict[tuple, list] = defaultdict(list)
     for doc, path, year, seq, tt, _row, page, cols, texts in con.execute(
-            sql_text("cell_rows.sql", "subjects"), {"max_col": 6, **_only(documents)}).fetchall():
+            sql_text("cell_rows.sql", "subjects"), {"max_col": 6, **documents_param(documents)}).fetchall():
         p = pairs_from_row(cols, texts)
         if p and scheme_of(p[0]):
             tables[(doc, seq, tt)].append((path, year, p[0], p[1], page, scheme_of(p[0]).classification))
@@ -202,7 +202,7 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
             if cls == major or n[cls] > 2:  # two classifications stitched into one table keep both
                 add(doc, path, year, seq, tt, code, name, page, cls)
     for doc, path, year, seq, tt, cls, code, name, page in con.execute(
-            sql_text("fact_pairs.sql", "subjects"), _only(documents)).fetchall():
+            sql_text("fact_pairs.sql", "subjects"), documents_param(documents)).fetchall():
         if name:
             add(doc, path, year, seq, tt, code, name, page, cls)
     return list(out.values())
@@ -210,11 +210,6 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
 
 def _first_key(page, seq) -> tuple:
     return (page is None, page or 0, seq is None, seq or 0)
-
-
-def _only(documents: list[str] | None) -> dict:
-    """The document filter of the subjects SQL: every document (None), or these."""
-    return {"all": documents is None, "documents": list(documents or [])}
 
 
 def _source(path: str | None, label: str | None) -> str:
@@ -336,7 +331,7 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
                 "name VARCHAR, name_key VARCHAR, level VARCHAR, parent_code VARCHAR, first_year INTEGER, "
                 "last_year INTEGER, n_documents INTEGER, status VARCHAR, conflict BOOLEAN, variants VARCHAR, "
                 "first_seen VARCHAR)")
-    _insert(con, "core.ref_subject", [
+    insert_rows(con, "core.ref_subject", [
         (r["classification"], r["scheme"], r["code"], r["name"], name_key(r["name"]), r["level"],
          r["parent_code"] or None, int(r["first_year"]) if r["first_year"] else None,
          int(r["last_year"]) if r["last_year"] else None, int(r["n_documents"]), r["status"],
@@ -351,29 +346,13 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
     # document by document in chunks: the Python work (and its memory) is bounded by a chunk, not the corpus
     for i in range(0, len(documents), CHUNK_DOCUMENTS):
         chunk = documents[i:i + CHUNK_DOCUMENTS]
-        _insert(con, "core.subject_sighting", [
+        insert_rows(con, "core.subject_sighting", [
             (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
              s["fiscal_year"], s["page"]) for s in sightings(con, documents=chunk)])
         _resolve_documents(con, d, chunk)
 
 
 CHUNK_DOCUMENTS = 200  # documents whose sightings and resolutions are worked out at once
-
-
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]):
-    """Append rows to a table through one registered frame (executemany is row by row: seconds per thousand)."""
-    assert table in ("core.ref_subject", "core.subject_sighting", "core.subject_resolution"), table
-    if not rows:
-        return
-    import polars as pl
-
-    cols = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall()]
-    frame = pl.DataFrame(rows, schema=cols, orient="row", infer_schema_length=None)
-    con.register("subject_rows", frame)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM subject_rows")
-    finally:
-        con.unregister("subject_rows")
 
 
 class _Dictionary:
@@ -469,16 +448,10 @@ def _create_resolution(con: duckdb.DuckDBPyConnection):
                 "code_source VARCHAR, resolution_note VARCHAR)")
 
 
-def resolve(con: duckdb.DuckDBPyConnection, rows: list[dict] | None = None):
-    """core.subject_resolution: one row per function / economic subject row of the loaded tables."""
-    _create_resolution(con)
-    _resolve_documents(con, _Dictionary(rows if rows is not None else read_csv()), None)
-
-
 def _resolve_documents(con: duckdb.DuckDBPyConnection, d: _Dictionary, documents: list[str] | None):
     """Add the resolution of these documents' subject rows (None: every document's) to core.subject_resolution."""
     # a table whose every row prints a full code resolves each row to it (in SQL); the others are walked here
-    con.execute(sql_text("resolution_rows.sql", "subjects"), _only(documents))
+    con.execute(sql_text("resolution_rows.sql", "subjects"), documents_param(documents))
     con.execute(sql_text("resolution_printed.sql", "subjects"))
     tables: dict[tuple, list] = defaultdict(list)
     for doc, seq, row_idx, cls, code, name, level, year in con.execute(
@@ -487,4 +460,4 @@ def _resolve_documents(con: duckdb.DuckDBPyConnection, d: _Dictionary, documents
     out = []
     for (doc, seq), rs in tables.items():
         out += [(doc, seq, *r) for r in resolve_table(rs, d)]
-    _insert(con, "core.subject_resolution", out)
+    insert_rows(con, "core.subject_resolution", out)

@@ -72,7 +72,7 @@ def _record_sha(d: Path) -> str:
 
 
 def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None = None,
-                       paths: dict[str, str] | None = None) -> str:
+                       paths: dict[str, str] | None = None, code_fp: str | None = None) -> str:
     """Digest of everything a build reads: the staged documents (their folder names carry content hash
     and parser version; their records, so that a document staged again under the same name counts as changed),
     where each document is now (``paths``), the errors recorded outside staging, and :func:`code_fingerprint`."""
@@ -82,22 +82,28 @@ def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None 
         h.update(_record_sha(d).encode())
     h.update(json.dumps(sorted((paths or {}).items())).encode())
     h.update(json.dumps(extra_errors or [], sort_keys=True, default=str).encode())
-    h.update(code_fingerprint().encode())
+    h.update((code_fp or code_fingerprint()).encode())
     return h.hexdigest()
 
 
-def live_fingerprint(warehouse: Path) -> str | None:
-    """The fingerprint the live warehouse was built from (None if there is none or it cannot be read)."""
+def _read_live(warehouse: Path, read):
+    """``read(con)`` on a read-only connection to the live warehouse; None when there is none or it cannot be read
+    (another layout, a damaged file)."""
     if not warehouse.exists():
         return None
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
         try:
-            row = con.execute(sql_text("build_fingerprint.sql", "marts_io")).fetchone()
+            return read(con)
         finally:
             con.close()
     except duckdb.Error:
         return None
+
+
+def live_fingerprint(warehouse: Path) -> str | None:
+    """The fingerprint the live warehouse was built from (None if there is none or it cannot be read)."""
+    row = _read_live(warehouse, lambda con: con.execute(sql_text("build_fingerprint.sql", "marts_io")).fetchone())
     return row[0] if row else None
 
 
@@ -128,19 +134,13 @@ def publish(staged_dirs: list[Path], warehouse: Path, *, extra_errors: list[dict
 def _previous_state(warehouse: Path, code_fp: str) -> dict[str, tuple] | None:
     """The staged documents the live warehouse was built from, {document_id: (staged name, record digest, path)},
     when it can be the base of an incremental build (same code); else None."""
-    if not warehouse.exists():
-        return None
-    try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-        try:
-            row = con.execute(sql_text("build_code.sql", "incremental")).fetchone()
-            if not row or row[0] != code_fp:
-                return None
-            return {r[0]: tuple(r[1:]) for r in con.execute(sql_text("build_documents.sql", "incremental")).fetchall()}
-        finally:
-            con.close()
-    except duckdb.Error:
-        return None  # another layout, or unreadable: rebuilt whole
+    def read(con):
+        row = con.execute(sql_text("build_code.sql", "incremental")).fetchone()
+        if not row or row[0] != code_fp:
+            return None
+        return {r[0]: tuple(r[1:]) for r in con.execute(sql_text("build_documents.sql", "incremental")).fetchall()}
+
+    return _read_live(warehouse, read)
 
 
 def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
@@ -263,7 +263,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
                 run_sql_file(con, f)
         stats = summary(con)
         con.execute(sql_text("build_info.sql", "incremental"),
-                    [inputs_fingerprint(staged_dirs, extra_errors, paths), datetime.now(timezone.utc).replace(tzinfo=None),
+                    [inputs_fingerprint(staged_dirs, extra_errors, paths, code_fp), datetime.now(timezone.utc).replace(tzinfo=None),
                      code_fp, "incremental" if incremental else "full"])
         con.execute("DELETE FROM core.build_documents")
         insert_rows(con, "core.build_documents", [(i, *state[i]) for i in sorted(state)])
