@@ -148,6 +148,9 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule],
     corpus-wide rule's on the codes in ``core.check_scope_code``; the corpus-wide rule's other instances come back
     counted per document (the second item)."""
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
+    # the rules read the per-document tables through chk_<table> views: the re-checked documents only when scoped
+    con.execute("SET VARIABLE check_scoped = ?", [scoped])
+    run_sql_file(con, SQL_DIR / "checks_io" / "scope_views.sql")
     frames = []
     corpus = corpus_rules(rules)
     rest = []

@@ -23,7 +23,7 @@ import polars as pl
 
 from .config import EXPECTATIONS_DIR, SQL_DIR, gx_dir
 from .limits import fault
-from .sqlfiles import insert_rows, run_sql_file, sql_text
+from .sqlfiles import documents_param, insert_rows, run_sql_file, sql_text
 
 STAGED = ("tables", "cells", "budget", "projects", "targets", "narrative", "claims", "text_lines", "toc", "issues")
 
@@ -204,7 +204,6 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         con.execute("CREATE TEMP TABLE build_keys (region_code VARCHAR, department VARCHAR)")
         if incremental:
             _insert_ids(con, "build_removed", removed)
-            run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")  # (the subject-name census, read before and after)
             # the departments whose documents change: their documents are re-checked (a publication's parts,
             # versions, budget and final accounts check against each other)
             for f in sorted((SQL_DIR / "incremental" / "remove").glob("*.sql")):
@@ -237,6 +236,8 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
 
         # the subject dictionary and each row's resolved code (per document), read by zz_dimensions.sql
         register_subjects(con, documents=load if incremental else None)
+        # each document's names of each code: the subject-name census's input (dim_one_name_per_code)
+        run_sql_file(con, SQL_DIR / "subjects" / "names_by_document.sql", documents_param(load if incremental else None))
         lap("subjects")
         run_sql_file(con, SQL_DIR / "load" / "zz_dimensions.sql")
         lap("dimensions")
@@ -248,6 +249,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         register_references(con, documents=load if incremental else None)
         run_sql_file(con, SQL_DIR / "incremental" / "check_scope.sql", {"all": not incremental})
         if incremental:  # (a full build evaluates every instance: the table stays empty)
+            run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")  # (the subject-name census, before and after)
             run_sql_file(con, SQL_DIR / "incremental" / "check_scope_code.sql")
         lap("references")
         dq = run_checks(con, gx_dir(warehouse), run_id, scoped=incremental) if checks else {

@@ -2,7 +2,7 @@
 WITH a AS (
     SELECT f.document_id, f.table_type, f.classification, f.subject_code, f.subject_name, f.subject_level, f.side,
            f.parent_item, f.measure, f.amount_wan, f.decimals, f.page, f.line, f.src_ref
-    FROM core.fact_budget_amount f
+    FROM chk_fact_budget_amount f
     WHERE f.canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
       -- rows of one unit's block in a table with a block per unit are no department-level figures
       AND NOT (f.classification IN ('function', 'economic') AND f.parent_item IS NOT NULL)

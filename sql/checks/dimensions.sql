@@ -1,6 +1,6 @@
 -- Dimensions: subject codes are 3/5/7 digits (经济分类 3/5), the level matches the length (an own-level code
--- '01' passes once core.subject_resolution completed it), a 款/项's parent is present in the same table, a code has
--- one name per year and classification, and its printed name is the subject dictionary's.
+-- '01' passes once core.subject_resolution completed it), a 款/项's parent is present in the same table, and a
+-- printed name is the subject dictionary's (one name per code across the corpus: dimensions_corpus.sql).
 WITH s AS (
     SELECT DISTINCT f.document_id, f.table_seq, f.table_type, f.classification, f.subject_code, f.subject_name,
            f.subject_level, min(f.page) OVER w AS page, min(f.line) OVER w AS line,
@@ -8,8 +8,8 @@ WITH s AS (
            CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved END AS completed,
            CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved ELSE f.subject_code END AS code,
            CASE length(f.subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END AS level_of_length
-    FROM core.fact_budget_amount f
-    LEFT JOIN core.subject_resolution r
+    FROM chk_fact_budget_amount f
+    LEFT JOIN chk_subject_resolution r
            ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
           AND r.subject_code = f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name
     WHERE f.classification IN ('function', 'economic') AND f.subject_code IS NOT NULL
@@ -35,16 +35,7 @@ FROM s c LEFT JOIN s p ON p.document_id = c.document_id AND p.table_seq = c.tabl
                        AND p.subject_code = left(c.subject_code, length(c.subject_code) - 2)
 WHERE length(c.subject_code) > 3
 UNION ALL
-SELECT 'dim_one_name_per_code', o.document_id, NULL::INTEGER, 'subject', o.code, o.classification, NULL, NULL, NULL,
-       o.page, NULL, NULL, m.n_names = 1 OR o.subject_name = m.mode_name,
-       'code ' || o.code || ' has several names in ' || o.fiscal_year || ': ' || m.all_names || ' (this document: '
-           || o.subject_name || '; most documents: ' || m.mode_name || ')'
--- per document and name: a document printing a code with another name than most documents of that year (or two
--- names in one document) gets the finding, not an arbitrary one of them
--- (subject_names_by_document and subject_name_census: sql/checks/00_macros.sql)
-FROM subject_names_by_document o JOIN subject_name_census m USING (code, classification, fiscal_year)
-UNION ALL
--- A code + name pair printed in a loaded document (any table: core.subject_sighting) whose name is none of the
+-- A code + name pair printed in a loaded document (any table: chk_subject_sighting) whose name is none of the
 -- subject dictionary's preferred names for the code (compared by name key: width, brackets, punctuation and a
 -- level suffix folded; the preferred names of every year). A code the dictionary does not know is not judged here.
 SELECT 'dim_name_matches_dictionary', g.document_id, g.table_seq, g.table_type, g.code || ' ' || g.name,
@@ -54,6 +45,6 @@ SELECT 'dim_name_matches_dictionary', g.document_id, g.table_seq, g.table_type, 
        coalesce(bool_or(r.name_key = g.name_key), FALSE),
        'code ' || g.code || ' is printed as ' || g.name || '; the subject dictionary names it '
            || string_agg(DISTINCT r.name, ' / ' ORDER BY r.name)
-FROM core.subject_sighting g
+FROM chk_subject_sighting g
 JOIN core.ref_subject r ON r.classification = g.classification AND r.code = g.code AND r.status = 'preferred'
 GROUP BY g.document_id, g.table_seq, g.table_type, g.code, g.name, g.classification, g.page, g.fiscal_year, g.name_key

@@ -4,7 +4,7 @@
 WITH f AS (
     SELECT document_id, table_seq, table_type, subject_code, subject_name, parent_item, row_idx, measure, amount_wan, decimals,
            page, line, src_ref
-    FROM core.fact_budget_amount
+    FROM chk_fact_budget_amount
     WHERE canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
 ),
 rate AS (
@@ -27,7 +27,7 @@ items AS (
            (SELECT count(x.amount_wan) FROM f x WHERE x.document_id = t.document_id AND x.table_seq = t.table_seq
                 AND x.measure = t.measure AND x.subject_name NOT IN ('合计', '总计')
                 AND x.subject_name NOT LIKE '其中%' AND x.parent_item IS NULL) AS n
-    FROM f t JOIN core.dim_table d USING (document_id, table_seq)
+    FROM f t JOIN chk_dim_table d USING (document_id, table_seq)
     WHERE d.kind = 'three_public' AND t.subject_name IN ('合计', '总计')
 )
 SELECT 'final_completion_rate' AS rule, document_id, table_seq, table_type, subject, '完成预算%' AS measure,

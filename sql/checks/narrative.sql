@@ -1,6 +1,6 @@
 -- Figures quoted in the narrative 情况说明 equal the table figure they name (pipelines/narrative_map.csv,
--- resolved into core.ref_narrative_target at build time). The tables are the document's own, or those of the
--- table part of its publication (core.publication_table_source). Amounts are compared in 万元 (a figure in 元 or
+-- resolved into chk_ref_narrative_target at build time). The tables are the document's own, or those of the
+-- table part of its publication (chk_publication_table_source). Amounts are compared in 万元 (a figure in 元 or
 -- 亿元 is converted).
 -- Blank is not zero: a figure is compared only with a printed value, or with 0 when the whole table is declared
 -- empty. Every figure is an instance, so what could not be compared is counted ('not evaluated', never passed):
@@ -11,16 +11,16 @@ WITH f AS (
     SELECT f.*, CASE f.unit WHEN '元' THEN 0.0001 WHEN '亿元' THEN 10000 ELSE 1 END AS to_wan,
            CASE f.unit WHEN '元' THEN 1 WHEN '万元' THEN 0.0001 END AS slip_to_wan,
            coalesce(s.table_document_id, f.document_id) AS table_document_id
-    FROM core.fact_narrative_figure f
-    LEFT JOIN core.publication_table_source s ON s.document_id = f.document_id
+    FROM chk_fact_narrative_figure f
+    LEFT JOIN chk_publication_table_source s ON s.document_id = f.document_id
 ),
 n AS (
     SELECT f.*, r.target_table, r.target_subject, r.target_measure, r.priority
-    FROM f LEFT JOIN core.ref_narrative_target r ON r.document_id = f.document_id AND r.seq = f.seq
+    FROM f LEFT JOIN chk_ref_narrative_target r ON r.document_id = f.document_id AND r.seq = f.seq
 ),
 tt AS (
     SELECT document_id, table_type, bool_and(coalesce(declared_empty, false)) AS declared_empty
-    FROM core.dim_table GROUP BY ALL
+    FROM chk_dim_table GROUP BY ALL
 ),
 m0 AS (
     SELECT n.*, tt.document_id IS NOT NULL AS has_table, coalesce(tt.declared_empty, false) AS declared_empty,
@@ -30,7 +30,7 @@ m0 AS (
                   THEN length(split_part(regexp_extract(n.value_text, '[0-9.]+'), '.', 2)) ELSE 0 END)) AS tol
     FROM n
     LEFT JOIN tt ON tt.document_id = n.table_document_id AND tt.table_type = n.target_table
-    LEFT JOIN core.fact_budget_amount b ON b.document_id = n.table_document_id AND b.table_type = n.target_table
+    LEFT JOIN chk_fact_budget_amount b ON b.document_id = n.table_document_id AND b.table_type = n.target_table
          AND b.measure = n.target_measure
          AND regexp_replace(b.subject_name, '(支出|费用|费)$', '') = regexp_replace(n.target_subject, '(支出|费用|费)$', '')
 ),

@@ -1,4 +1,4 @@
--- Claims the narrative makes about its own figures (core.fact_narrative_claim, read by pipelines/narrative.py),
+-- Claims the narrative makes about its own figures (chk_fact_narrative_claim, read by pipelines/narrative.py),
 -- checked without any table: the sentence's words against the sentence's numbers.
 --  narrative_rate       完成年初预算的Z%            Z = Y ÷ X × 100
 --  narrative_share      X …占(T的)p%               p = X ÷ T × 100
@@ -6,7 +6,7 @@
 --  narrative_direction  决算数大于/小于/等于年初预算数 agrees with Y − X; 增加 … 下降p% never mix
 -- Tolerance: half a unit of the stated percentage plus what the rounding of the two amounts (x_half, y_half,
 -- in 万元) can move the ratio. A claim with a zero base cannot be evaluated (actual NULL: counted, not passed).
-WITH c AS (SELECT * FROM core.fact_narrative_claim),
+WITH c AS (SELECT * FROM chk_fact_narrative_claim),
 ratio AS (
     SELECT c.*,
            CASE kind WHEN 'rate' THEN x WHEN 'share' THEN y

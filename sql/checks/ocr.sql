@@ -8,6 +8,6 @@ SELECT 'ocr_low_confidence' AS rule, f.document_id, f.table_seq, f.table_type, c
        f.ocr_confidence >= s.value AS passed,
        'OCR read ' || coalesce(f.amount_text, '') || ' at ' || f.src_ref || ' with confidence ' ||
        round(f.ocr_confidence, 3)::VARCHAR || ', below the floor ' || s.value::VARCHAR AS message
-FROM core.fact_budget_amount f
+FROM chk_fact_budget_amount f
 JOIN core.ref_ocr_setting s ON s.setting = 'confidence_floor'
 WHERE f.source_method = 'ocr' AND f.ocr_confidence IS NOT NULL

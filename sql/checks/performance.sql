@@ -4,7 +4,7 @@ WITH fam AS (
     SELECT document_id, table_seq, scope, min(project) AS project, min(page) AS page, min(line) AS line,
            bool_or(level1 LIKE '产出%') AS has_output, bool_or(level1 LIKE '效益%') AS has_benefit,
            bool_or(level1 LIKE '满意度%' OR level2 LIKE '%满意度%') AS has_satisfaction
-    FROM core.fact_performance_target GROUP BY document_id, table_seq, scope
+    FROM chk_fact_performance_target GROUP BY document_id, table_seq, scope
 )
 SELECT 'perf_indicator_families' AS rule, document_id, table_seq, 'perf_project' AS table_type, project AS subject,
        '产出/效益/满意度' AS measure, NULL::DECIMAL(24, 6) AS expected, NULL::DECIMAL(24, 6) AS actual,
@@ -18,4 +18,4 @@ SELECT 'perf_target_parse', document_id, table_seq, 'perf_' || scope, project, l
        target_parsed AND target_text <> '',
        CASE WHEN target_text = '' THEN 'indicator ' || level3 || ' has no target value'
             ELSE 'target value ' || target_text || ' mixes figures and words (not one comparator, number and unit); kept as text, no number' END
-FROM core.fact_performance_target
+FROM chk_fact_performance_target

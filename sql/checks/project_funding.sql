@@ -5,5 +5,5 @@ SELECT 'project_funding_sum' AS rule, document_id, table_seq, 'perf_project' AS 
        coalesce(appropriation_wan, 0) + coalesce(carryover_wan, 0) + coalesce(other_wan, 0) AS actual,
        dq_tol(4, 6) AS tolerance, page, line, src_ref AS cells,
        NULL::BOOLEAN AS passed, NULL AS message
-FROM core.fact_project_funding
+FROM chk_fact_project_funding
 WHERE has_funding_block

@@ -4,7 +4,7 @@
 WITH a AS (
     SELECT document_id, table_seq, table_type, classification, subject_code, subject_name, subject_level,
            coalesce(parent_item, '') AS blk, measure, amount_wan, decimals, page, line, src_ref
-    FROM core.fact_budget_amount
+    FROM chk_fact_budget_amount
     WHERE classification IN ('function', 'economic')
       AND canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
       AND NOT contains(measure, '%')  -- a ratio column (完成预算%) does not add up

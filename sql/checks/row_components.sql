@@ -3,7 +3,7 @@
 WITH a AS (
     SELECT document_id, table_seq, table_type, coalesce(subject_code || ' ', '') || subject_name AS subject,
            row_idx, measure, amount_wan, decimals, page, line, src_ref
-    FROM core.fact_budget_amount WHERE classification IN ('function', 'economic')
+    FROM chk_fact_budget_amount WHERE classification IN ('function', 'economic')
       AND canonical_measure IS NOT NULL  -- reconciliation runs on canonical measures only
 ),
 rows_ AS (SELECT DISTINCT document_id, table_seq, table_type, subject, row_idx FROM a),

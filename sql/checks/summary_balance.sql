@@ -4,15 +4,15 @@
 WITH s AS (
     SELECT document_id, table_seq, table_type, side, subject_name AS item, parent_item, measure, amount_wan,
            decimals, page, line, src_ref
-    FROM core.fact_budget_amount WHERE classification = 'summary'
+    FROM chk_fact_budget_amount WHERE classification = 'summary'
 ),
 first_measure AS (  -- the left (income) column and the first right column are the totals columns
     SELECT document_id, table_seq, side, min(col) AS col FROM (
-        SELECT document_id, table_seq, side, col_idx AS col FROM core.fact_budget_amount WHERE classification = 'summary'
+        SELECT document_id, table_seq, side, col_idx AS col FROM chk_fact_budget_amount WHERE classification = 'summary'
     ) GROUP BY ALL
 ),
 tot AS (
-    SELECT s.* FROM s JOIN core.fact_budget_amount f USING (document_id, table_seq, src_ref)
+    SELECT s.* FROM s JOIN chk_fact_budget_amount f USING (document_id, table_seq, src_ref)
     JOIN first_measure fm ON fm.document_id = s.document_id AND fm.table_seq = s.table_seq AND fm.side = s.side
          AND fm.col = f.col_idx
 ),

@@ -7,7 +7,7 @@
 --  toc_table_missing every table the table of contents lists is in the document (its title classified by
 --                    vocab/table_titles.csv; an entry whose title is unknown is not evaluated)
 WITH l AS (
-    SELECT l.*, d.fiscal_year, d.phase FROM core.fact_text_line l JOIN core.dim_document d USING (document_id)
+    SELECT l.*, d.fiscal_year, d.phase FROM chk_fact_text_line l JOIN chk_dim_document d USING (document_id)
 ),
 years AS (  -- a year two patterns capture on one line (a title "2026年部门预算…表") is one instance
     SELECT DISTINCT l.document_id, l.page, l.line, l.src_ref, l.text, l.fiscal_year, p.allowed,
@@ -21,9 +21,9 @@ names AS (  -- the unit a table header names ("编制单位:深圳市信访局")
     SELECT l.document_id, l.page, l.line, l.src_ref, l.text,
            regexp_replace(regexp_extract(l.text, p.regex, 1), '(金额)?单位$', '') AS unit_named,
            d.department, d.department_printed
-    FROM core.fact_text_line l JOIN core.ref_text_pattern p
+    FROM chk_fact_text_line l JOIN core.ref_text_pattern p
       ON p.rule = 'text_department_name' AND list_contains(string_split(p.roles, '|'), l.role)
-    JOIN core.dim_document d USING (document_id)
+    JOIN chk_dim_document d USING (document_id)
     WHERE regexp_matches(l.text, p.regex)
 ),
 names1 AS (
@@ -49,7 +49,7 @@ SELECT 'text_placeholder', d.document_id, NULL, NULL, left(ph.text, 60), NULL, N
        ph.cells, ph.document_id IS NULL,
        CASE WHEN ph.document_id IS NOT NULL THEN ph.n || ' line(s) with a template placeholder, e.g. "'
             || left(ph.text, 80) || '"' END
-FROM core.dim_document d LEFT JOIN ph USING (document_id)
+FROM chk_dim_document d LEFT JOIN ph USING (document_id)
 WHERE d.document_kind IN ('budget', 'unit_budget', 'final_accounts', 'narrative_only', 'performance_targets_only')
 UNION ALL
 SELECT 'text_department_name', document_id, NULL, NULL, unit_named, NULL, NULL, NULL, NULL, page, line, cells,
@@ -62,12 +62,12 @@ UNION ALL
 SELECT 'toc_table_missing', e.document_id, NULL, e.table_type, e.title, NULL, NULL, NULL, NULL, e.page, e.line,
        e.src_ref,
        CASE WHEN e.table_type IS NULL OR NOT has_tables THEN NULL
-            ELSE EXISTS (SELECT 1 FROM core.dim_table t WHERE t.table_type = e.table_type
+            ELSE EXISTS (SELECT 1 FROM chk_dim_table t WHERE t.table_type = e.table_type
                          AND t.document_id IN (e.document_id, e.table_document_id)) END,
        CASE WHEN e.table_type IS NULL THEN 'not evaluated: the title "' || e.title || '" is not in the vocabulary'
             WHEN NOT has_tables THEN 'not evaluated: the publication''s tables are not among the loaded documents'
             ELSE 'the table of contents lists "' || e.title || '" but the document has no such table' END
 FROM (SELECT e.*, coalesce(s.table_document_id, e.document_id) AS table_document_id,
-             EXISTS (SELECT 1 FROM core.dim_table t WHERE t.document_id IN (e.document_id, s.table_document_id)
+             EXISTS (SELECT 1 FROM chk_dim_table t WHERE t.document_id IN (e.document_id, s.table_document_id)
                      AND t.table_type <> 'unclassified') AS has_tables
-      FROM core.fact_toc_entry e LEFT JOIN core.publication_table_source s ON s.document_id = e.document_id) e
+      FROM chk_fact_toc_entry e LEFT JOIN chk_publication_table_source s ON s.document_id = e.document_id) e

@@ -3,7 +3,7 @@
 WITH u AS (
     SELECT document_id, table_seq, table_type, subject_name AS unit, measure, amount_wan, decimals, src_ref,
            page, line
-    FROM core.fact_budget_amount WHERE classification = 'unit_block'
+    FROM chk_fact_budget_amount WHERE classification = 'unit_block'
 ),
 ident(total, parts) AS (VALUES
     ('基本支出', ['人员经费', '公用经费']),

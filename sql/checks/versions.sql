@@ -8,9 +8,9 @@ SELECT 'version_order_undecided' AS rule, v.document_id, NULL::INTEGER AS table_
            'two or more files of the ' || v.part || ' part of ' || v.publication_key ||
            ' carry the same publication date and modification time, so which one replaces the other cannot be decided; all stay '
            || 'current: ' || (SELECT string_agg(d.source_path, ' | ' ORDER BY d.source_path)
-                              FROM core.document_version o JOIN core.dim_document d USING (document_id)
+                              FROM chk_document_version o JOIN chk_dim_document d USING (document_id)
                               WHERE o.publication_key = v.publication_key AND o.part = v.part
                                 AND o.version = v.version)
        END AS message
-FROM core.document_version v
+FROM chk_document_version v
 WHERE v.versions > 1 OR v.order_undecided;

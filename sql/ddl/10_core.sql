@@ -138,6 +138,13 @@ CREATE TABLE core.parse_issues (
     message VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
 );
 
+-- Each document's names of each subject code and year (sql/subjects/names_by_document.sql): the input of the
+-- subject-name census and of dim_one_name_per_code.
+CREATE TABLE core.subject_name_document (
+    document_id VARCHAR NOT NULL, code VARCHAR, classification VARCHAR, fiscal_year INTEGER, subject_name VARCHAR,
+    page INTEGER
+);
+
 -- What this file was built from: a digest of the staged documents' names (content hash + parser version),
 -- the SQL, the suites and the check code. A refresh whose inputs have the same digest has nothing to do.
 -- code_fingerprint: the SQL, suites, vocabularies and build code alone; mode: 'full' (every row loaded) or

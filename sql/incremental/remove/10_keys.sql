@@ -3,6 +3,7 @@
 INSERT INTO build_keys
 SELECT DISTINCT region_code, department FROM core.dim_document
 WHERE document_id IN (SELECT document_id FROM build_removed) AND region_code IS NOT NULL AND department IS NOT NULL;
--- The subject-name census before the change (sql/checks/00_macros.sql): the codes whose census changes are re-evaluated
--- by the corpus-wide rule dim_one_name_per_code.
-CREATE TEMP TABLE census_before AS SELECT * FROM subject_name_census;
+-- The subject names of the documents that leave (core.subject_name_document): the census before the change is taken
+-- on their codes and the new documents' (sql/incremental/check_scope_code.sql).
+CREATE TEMP TABLE removed_names AS
+SELECT * FROM core.subject_name_document WHERE document_id IN (SELECT document_id FROM build_removed);
