@@ -202,6 +202,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         con.execute("CREATE TEMP TABLE build_removed (document_id VARCHAR)")
         con.execute("CREATE TEMP TABLE build_load (document_id VARCHAR)")
         con.execute("CREATE TEMP TABLE build_keys (region_code VARCHAR, department VARCHAR)")
+        con.execute("CREATE TEMP TABLE build_subject_keys (classification VARCHAR, subject_code VARCHAR, fiscal_year INTEGER)")
         if incremental:
             _insert_ids(con, "build_removed", removed)
             # the departments whose documents change: their documents are re-checked (a publication's parts,
@@ -236,9 +237,15 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
 
         # the subject dictionary and each row's resolved code (per document), read by zz_dimensions.sql
         register_subjects(con, documents=load if incremental else None)
-        # each document's names of each code: the subject-name census's input (dim_one_name_per_code)
-        run_sql_file(con, SQL_DIR / "subjects" / "names_by_document.sql", documents_param(load if incremental else None))
+        # each document's names of each code (the subject-name census's input: dim_one_name_per_code) and its codes
+        # (with the sightings, the keys of core.dim_subject)
+        docs = documents_param(load if incremental else None)
+        run_sql_file(con, SQL_DIR / "subjects" / "names_by_document.sql", docs)
+        run_sql_file(con, SQL_DIR / "subjects" / "keys_by_document.sql", docs)
         lap("subjects")
+        if incremental:  # the subject dimension's rows of the keys the removed and loaded documents print, again
+            run_sql_file(con, SQL_DIR / "incremental" / "subject_keys.sql")
+        run_sql_file(con, SQL_DIR / "subjects" / "dim_subject.sql", {"all": not incremental})
         run_sql_file(con, SQL_DIR / "load" / "zz_dimensions.sql")
         lap("dimensions")
         fault("after_load")

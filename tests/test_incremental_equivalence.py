@@ -146,3 +146,53 @@ def test_changed_code_rebuilds_in_full(tmp_path, corpus, monkeypatch):
     monkeypatch.setattr(warehouse, "code_fingerprint", lambda: "other code")
     stats = refresh(raw, wh)
     assert stats["mode"] == "full" and stats["documents_loaded"] == 2
+
+
+def test_census_change_rechecks_other_departments(tmp_path):
+    """A new document of another department that changes which name most documents print for a code (the census of
+    dim_one_name_per_code) has that rule re-evaluated for the loaded documents printing the code, though their
+    departments are not re-checked: the one document of 炎陵县's 人力资源和社会保障局 prints 2080109 as
+    社会保险经办机构; a new one of 平阳县's prints it as 一社会保险经办机构, which ties on one document each and
+    sorts first, so it becomes the name most documents print and the loaded document gets the finding — as in a
+    full build of the same inputs."""
+    from pipelines.forge import forge
+
+    loaded, new = forge(tmp_path / "src", counties=2, years=1, departments=1, fmt="txt")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(loaded, raw / loaded.name)
+    wh = tmp_path / "wh" / "budget.duckdb"
+    assert refresh(raw, wh)["mode"] == "full"
+    text = new.read_text(encoding="utf-8")
+    assert text.count("\t2080109 社会保险经办机构\n") == 3  # (this template prints code and name in one cell)
+    (raw / new.name).write_text(text.replace("社会保险经办机构", "一社会保险经办机构"), encoding="utf-8")
+    stats = refresh(raw, wh)
+    assert stats["mode"] == "incremental" and stats["documents_loaded"] == 1
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        assert sorted(r[0] for r in con.execute("SELECT county FROM core.dim_document").fetchall()) == ["平阳县", "炎陵县"]
+        first = con.execute("SELECT document_id FROM core.dim_document WHERE source_path LIKE ?",
+                            [f"%{loaded.name}"]).fetchone()[0]
+        # not re-checked as a document (another region), re-evaluated on the code whose census changed
+        assert con.execute("SELECT count(*) FROM core.check_scope WHERE document_id = ?", [first]).fetchone() == (0,)
+        assert ("function", "2080109") in con.execute("SELECT classification, code FROM core.check_scope_code").fetchall()
+        assert con.execute("SELECT document_id, message FROM dq.findings WHERE rule = 'dim_one_name_per_code' "
+                           "AND subject = '2080109'").fetchall() == [
+            (first, "code 2080109 has several names in 2021: 一社会保险经办机构 / 社会保险经办机构 (this document: "
+                    "社会保险经办机构; most documents: 一社会保险经办机构)")]
+    finally:
+        con.close()
+    assert assert_same_warehouse(wh, full_build_of(raw, wh, tmp_path)) > 500
+
+    # and back: the new document goes, the census is the first one again, the finding goes with it
+    (raw / new.name).unlink()
+    stats = refresh(raw, wh)
+    assert stats["mode"] == "incremental" and stats["documents_removed"] == 1
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        assert ("function", "2080109") in con.execute("SELECT classification, code FROM core.check_scope_code").fetchall()
+        assert con.execute("SELECT count(*) FROM dq.findings WHERE rule = 'dim_one_name_per_code' "
+                           "AND subject = '2080109'").fetchone() == (0,)
+    finally:
+        con.close()
+    assert assert_same_warehouse(wh, full_build_of(raw, wh, tmp_path)) > 500

@@ -145,6 +145,17 @@ CREATE TABLE core.subject_name_document (
     page INTEGER
 );
 
+-- Each document's subject codes per classification and year, printed or resolved (sql/subjects/keys_by_document.sql):
+-- with core.subject_sighting, the keys of core.dim_subject.
+CREATE TABLE core.subject_key_document (
+    document_id VARCHAR NOT NULL, classification VARCHAR, fiscal_year INTEGER, subject_code VARCHAR
+);
+-- The subject dimension: one row per (classification, code, year) of the loaded documents (sql/subjects/dim_subject.sql).
+CREATE TABLE core.dim_subject (
+    classification VARCHAR, subject_code VARCHAR, fiscal_year INTEGER, subject_name VARCHAR, n_names BIGINT,
+    level VARCHAR, parent_code VARCHAR, name_source VARCHAR, dictionary_name VARCHAR, dictionary_conflict BOOLEAN
+);
+
 -- What this file was built from: a digest of the staged documents' names (content hash + parser version),
 -- the SQL, the suites and the check code. A refresh whose inputs have the same digest has nothing to do.
 -- code_fingerprint: the SQL, suites, vocabularies and build code alone; mode: 'full' (every row loaded) or

@@ -1,4 +1,4 @@
--- Dimensions derived from the loaded facts and documents.
+-- Dimensions derived from the loaded documents (core.dim_subject: sql/subjects/dim_subject.sql, run before this).
 CREATE TABLE core.dim_region AS
 SELECT DISTINCT region_code, county AS name, region_level AS level, province, prefecture
 FROM core.dim_document WHERE region_code IS NOT NULL;
@@ -10,62 +10,6 @@ FROM core.dim_document WHERE department IS NOT NULL;
 CREATE TABLE core.dim_fiscal_period AS
 SELECT DISTINCT fiscal_year, phase, CASE phase WHEN 'budget' THEN '预算' ELSE '决算' END AS phase_zh
 FROM core.dim_document WHERE fiscal_year IS NOT NULL;
-
--- One row per (classification, code, year) of every code of the loaded rows: printed, or resolved from a name or
--- an own-level code through the subject dictionary (vocab/subjects.csv, loaded as core.ref_subject by
--- pipelines/subjects.py, which also fills core.subject_resolution; the whole dictionary stays in core.ref_subject).
--- subject_name: the name printed by the most loaded documents that year (in any table), else the dictionary's
--- preferred name for that year (or the nearest year it was seen); name_source says which. dictionary_name is the dictionary's
--- preferred name, dictionary_conflict whether the dictionary saw several names for the code in one year.
--- Conflicting printed names are a dimension finding (dim_one_name_per_code, dim_name_matches_dictionary).
-CREATE TABLE core.dim_subject AS
-WITH named AS (  -- core.subject_sighting: each code + name pair printed in a loaded document (any table)
-    SELECT classification, code AS subject_code, fiscal_year, name AS subject_name, count(DISTINCT document_id) AS n
-    FROM core.subject_sighting GROUP BY ALL
-),
-printed AS (
-    SELECT classification, subject_code, fiscal_year, first(subject_name ORDER BY n DESC, subject_name) AS subject_name,
-           count(DISTINCT subject_name) AS n_names
-    FROM named GROUP BY ALL
-),
-keys AS (  -- every code of the loaded rows, printed (a blank name cell too) or resolved (core.subject_resolution),
-           -- and every code printed with a name in a table that was not normalised
-    SELECT DISTINCT f.classification, d.fiscal_year,
-           CASE WHEN regexp_full_match(f.subject_code, '\d{3}(\d{2}){0,2}') THEN f.subject_code
-                ELSE r.subject_code_resolved END AS subject_code
-    FROM core.fact_budget_amount f JOIN core.dim_document d USING (document_id)
-    LEFT JOIN core.subject_resolution r
-           ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
-          AND r.subject_code IS NOT DISTINCT FROM f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name
-    WHERE f.classification IN ('function', 'economic')
-      AND (regexp_full_match(f.subject_code, '\d{3}(\d{2}){0,2}') OR r.subject_code_resolved IS NOT NULL)
-    UNION
-    SELECT classification, fiscal_year, code FROM core.subject_sighting
-),
-dict AS (  -- the dictionary's preferred name per key year: the one seen that year, else the nearest year
-    SELECT k.classification, k.subject_code, k.fiscal_year,
-           first(r.name ORDER BY CASE WHEN k.fiscal_year IS NULL OR r.first_year IS NULL THEN 0
-                                      WHEN k.fiscal_year BETWEEN r.first_year AND r.last_year THEN 0
-                                      ELSE least(abs(k.fiscal_year - r.first_year), abs(k.fiscal_year - r.last_year)) END
-                                     * 100000 - r.n_documents, r.name) AS dictionary_name,  -- (a tie: the first name)
-           bool_or(r.conflict) AS dictionary_conflict
-    FROM keys k JOIN core.ref_subject r ON r.classification = k.classification AND r.code = k.subject_code
-    WHERE r.status = 'preferred'
-    GROUP BY ALL
-)
-SELECT k.classification, k.subject_code, k.fiscal_year,
-       coalesce(p.subject_name, d.dictionary_name) AS subject_name,
-       coalesce(p.n_names, 0) AS n_names,
-       CASE length(k.subject_code) WHEN 3 THEN '类' WHEN 5 THEN '款' WHEN 7 THEN '项' END AS level,
-       CASE WHEN length(k.subject_code) > 3 THEN left(k.subject_code, length(k.subject_code) - 2) END AS parent_code,
-       CASE WHEN p.subject_name IS NOT NULL THEN 'document' WHEN d.dictionary_name IS NOT NULL THEN 'dictionary' END
-           AS name_source,
-       d.dictionary_name, coalesce(d.dictionary_conflict, false) AS dictionary_conflict
-FROM keys k
-LEFT JOIN printed p ON p.classification = k.classification AND p.subject_code = k.subject_code
-                   AND p.fiscal_year IS NOT DISTINCT FROM k.fiscal_year
-LEFT JOIN dict d ON d.classification = k.classification AND d.subject_code = k.subject_code
-                AND d.fiscal_year IS NOT DISTINCT FROM k.fiscal_year;
 
 CREATE TABLE core.dim_indicator AS
 SELECT DISTINCT md5(coalesce(level1, '') || '|' || coalesce(level2, '') || '|' || coalesce(level3, '')) AS indicator_id,

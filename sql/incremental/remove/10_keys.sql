@@ -7,3 +7,11 @@ WHERE document_id IN (SELECT document_id FROM build_removed) AND region_code IS 
 -- on their codes and the new documents' (sql/incremental/check_scope_code.sql).
 CREATE TEMP TABLE removed_names AS
 SELECT * FROM core.subject_name_document WHERE document_id IN (SELECT document_id FROM build_removed);
+-- The subject keys (classification, code, year) the documents that leave print: their core.dim_subject rows are
+-- derived again after the load (sql/subjects/dim_subject.sql), with the loaded documents' keys.
+INSERT INTO build_subject_keys
+SELECT classification, subject_code, fiscal_year FROM core.subject_key_document
+WHERE document_id IN (SELECT document_id FROM build_removed)
+UNION
+SELECT classification, code, fiscal_year FROM core.subject_sighting
+WHERE document_id IN (SELECT document_id FROM build_removed);

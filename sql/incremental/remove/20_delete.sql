@@ -13,6 +13,7 @@ DELETE FROM core.parse_issues WHERE document_id IN (SELECT document_id FROM buil
 DELETE FROM core.subject_sighting WHERE document_id IN (SELECT document_id FROM build_removed);
 DELETE FROM core.subject_resolution WHERE document_id IN (SELECT document_id FROM build_removed);
 DELETE FROM core.subject_name_document WHERE document_id IN (SELECT document_id FROM build_removed);
+DELETE FROM core.subject_key_document WHERE document_id IN (SELECT document_id FROM build_removed);
 DELETE FROM core.ref_narrative_target WHERE document_id IN (SELECT document_id FROM build_removed);
 DELETE FROM core.dim_document WHERE document_id IN (SELECT document_id FROM build_removed);
 DELETE FROM core.ingest_errors;

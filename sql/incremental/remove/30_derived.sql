@@ -2,7 +2,6 @@
 DROP TABLE core.dim_region;
 DROP TABLE core.dim_department;
 DROP TABLE core.dim_fiscal_period;
-DROP TABLE core.dim_subject;
 DROP TABLE core.dim_indicator;
 DROP TABLE core.dim_project;
 DROP TABLE core.document_version;
