@@ -904,45 +904,44 @@ def _on_sigterm(signum, frame):
     raise _Terminated(128 + signum)
 
 
-def _preload_checks(gx_root: Path, will_build: Callable[[], bool] | None = None):
+def _preload_checks(gx_root: Path):
     """Start the process that runs this refresh's Great Expectations checkpoint (:func:`pipelines.checks.preload_gx`):
-    it imports GX (2-3 s) and opens the context on a core of its own while the refresh extracts and builds. Decided
-    in a thread (returned, to be joined): ``will_build``, when given, is asked there first and the process starts only
-    if it says a build will happen (a refresh with nothing new neither waits for the question nor pays for GX)."""
+    it imports GX (2-3 s) and opens the context on a core of its own while the refresh extracts and builds. Only
+    for a refresh with documents to extract (a build follows); one with every document staged may build nothing, and
+    the question (the live warehouse's fingerprint) asked beside it cost a refresh with nothing new 0.15 s of its
+    1 s. Started from a thread (importing pipelines.checks is pandas); returns the handle :func:`_end_preload`
+    takes."""
     import threading
+
+    state = {"lock": threading.Lock(), "ended": False}
 
     def start():
         try:
-            if will_build is not None and not will_build():
-                return
-            from .checks import preload_gx
+            with state["lock"]:
+                if state["ended"]:  # the refresh is over (it failed before its build): nothing to start
+                    return
+                from .checks import preload_gx
 
-            preload_gx(gx_root)
+                preload_gx(gx_root)
         except Exception:  # noqa: BLE001 - the build runs GX itself
             pass
 
-    t = threading.Thread(target=start, name="cnbudget-preload", daemon=True)
-    t.start()
-    return t
+    threading.Thread(target=start, name="cnbudget-preload", daemon=True).start()
+    return state
 
 
-def _end_preload(thread) -> None:
+def _end_preload(state) -> None:
     """At the end of a refresh: the GX process it started and did not use (nothing built, or a failure before the
-    checks) is stopped."""
+    checks) is stopped; one not started yet will not be."""
     import sys
 
-    if thread is None:
+    if state is None:
         return
-    thread.join()
+    with state["lock"]:
+        state["ended"] = True
     checks = sys.modules.get("pipelines.checks")
     if checks is not None:
         checks.discard_gx_worker()
-
-
-def _differs_from_live(warehouse: Path, staged: list[Path], extra_errors: list[dict], paths: dict[str, str]) -> bool:
-    """Whether the live warehouse was built from other inputs than these (the question publish asks: a build
-    follows when it is yes, unless the extraction changes the inputs)."""
-    return live_fingerprint(warehouse) != inputs_fingerprint(staged, extra_errors, paths)
 
 
 def discover_inputs(raw_dir: Path, staging: Path, limits: Limits, snapshots: Path | None = None,
@@ -1023,15 +1022,9 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
         staging.mkdir(parents=True, exist_ok=True)
         snapshots = snapshot_dir(staging)
         unique, duplicates, manifest, extra_errors = discover_inputs(raw_dir, staging, limits, snapshots, force)
-        gx_root = gx_dir(warehouse)
+        preload = None
         if force or full or any(not (staged_path(staging, d) / "document.json").exists() for d in unique):
-            preload = _preload_checks(gx_root)  # a build follows: GX loads meanwhile, beside the workers
-        else:  # every document staged: a build follows if the live warehouse was built from other inputs (asked
-            # in the preload thread: a refresh with nothing new does not wait for the question)
-            seen = ([staged_path(staging, d) for d in unique], list(extra_errors),
-                    {d.document_id: str(d.path) for d in unique})
-            preload = _preload_checks(gx_root, lambda: _differs_from_live(
-                warehouse, seen[0] + superseded_versions(unique, staging, limits), seen[1], seen[2]))
+            preload = _preload_checks(gx_dir(warehouse))  # a build follows: GX loads meanwhile, beside the workers
         try:
             results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress,
                                   snapshots=snapshots)
