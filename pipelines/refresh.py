@@ -913,7 +913,7 @@ def _preload_checks(gx_root: Path):
     takes."""
     import threading
 
-    state = {"lock": threading.Lock(), "ended": False}
+    state = {"lock": threading.Lock(), "ended": False, "release": threading.Event()}
 
     def start():
         try:
@@ -925,6 +925,9 @@ def _preload_checks(gx_root: Path):
                 preload_gx(gx_root)
         except Exception:  # noqa: BLE001 - the build runs GX itself
             pass
+        # the process dies with the thread that started it (PR_SET_PDEATHSIG is the parent *thread*'s death): this
+        # thread lives until the refresh ends
+        state["release"].wait()
 
     threading.Thread(target=start, name="cnbudget-preload", daemon=True).start()
     return state
@@ -942,6 +945,7 @@ def _end_preload(state) -> None:
     checks = sys.modules.get("pipelines.checks")
     if checks is not None:
         checks.discard_gx_worker()
+    state["release"].set()
 
 
 def discover_inputs(raw_dir: Path, staging: Path, limits: Limits, snapshots: Path | None = None,
