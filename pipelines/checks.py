@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -247,9 +248,67 @@ def gx_checkpoint(rules: dict[str, Rule], gx_root: Path):
 
 def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -> tuple[set[str], dict, str | None]:
     """Run every suite on the frame.  Returns (failed check ids, per-rule
-    result, Data Docs index path)."""
+    result, Data Docs index path).  GX runs in the process a refresh started ahead of its build
+    (:func:`preload_gx`) when there is one, here otherwise."""
+    gx_df = _gx_frame(df, rules)
+    worker = _take_gx_worker()
+    if worker is not None:
+        try:
+            got = worker.validate(gx_df, rules, gx_root)
+        finally:
+            worker.stop()
+        if got is not None:
+            return got
+    return _validate_here(gx_df, rules, gx_root)
+
+
+def _gx_frame(df: pd.DataFrame, rules: dict[str, Rule]) -> pd.DataFrame:
+    """The columns of the frame the expectations read: each one's column, the columns its row condition names,
+    and check_id (the unexpected index). GX filters the frame once per metric: the columns it never reads would
+    only be copied along. All of them when a condition is not a structured one (a query string)."""
+    cols = {"check_id"}
+    for r in rules.values():
+        kw = r.expectation["kwargs"]
+        for k, v in kw.items():
+            if k.startswith("column") and k != "row_condition":
+                cols.update([v] if isinstance(v, str) else v)
+        cond = kw.get("row_condition")
+        if cond is None:
+            continue
+        names = _condition_columns(cond)
+        if names is None:
+            return df.drop(columns=["expected", "actual", "tolerance", "difference"]).copy()
+        cols |= names
+    return df[[c for c in df.columns if c in cols]].copy()
+
+
+def _condition_columns(cond) -> set[str] | None:
+    """The column names a structured row condition ({"column": {"name": …}, …}, nested) refers to; None for
+    anything else."""
+    if isinstance(cond, dict):
+        out = set()
+        for k, v in cond.items():
+            if k == "column" and isinstance(v, dict) and isinstance(v.get("name"), str):
+                out.add(v["name"])
+            elif isinstance(v, (dict, list)):
+                sub = _condition_columns(v)
+                if sub is None:
+                    return None
+                out |= sub
+        return out
+    if isinstance(cond, list):
+        out = set()
+        for v in cond:
+            sub = _condition_columns(v) if isinstance(v, (dict, list)) else set()
+            if sub is None:
+                return None
+            out |= sub
+        return out
+    return None
+
+
+def _validate_here(gx_df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -> tuple[set[str], dict, str | None]:
     ctx, cp = gx_checkpoint(rules, gx_root)
-    gx_df = df.drop(columns=["expected", "actual", "tolerance", "difference"]).copy()
     res = cp.run(batch_parameters={"dataframe": gx_df})
     failed: set[str] = set()
     per_rule: dict[str, dict] = {}
@@ -266,6 +325,126 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
     sites = ctx.get_docs_sites_urls()
     docs = sites[0]["site_url"] if sites else None
     return failed, per_rule, docs
+
+
+# ------------------------------------------------------------------ GX in a process started ahead of the build
+# Importing Great Expectations takes 2-3 s of Python. In a thread beside the build it takes the GIL from the
+# build's DuckDB queries (which take it back between tasks): both slow down. A refresh that is going to build
+# starts this process instead (preload_gx): it imports GX and opens the context on a core of its own while the
+# refresh extracts and builds, then runs the checkpoint on the frame the build sends it. One per refresh.
+_GX_WORKER_LOCK = threading.Lock()
+_GX_WORKER: "_GXWorker | None" = None
+
+
+class _GXWorker:
+    def __init__(self, gx_root: Path):
+        import multiprocessing.connection as mpc
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.checks import _gx_worker_main; "
+                                      "_gx_worker_main()", str(os.getpid())],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
+        self.rx = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self.tx.send(str(gx_root))
+
+    def validate(self, gx_df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path):
+        """The worker's (failed, per_rule, docs); None when it could not give them (the caller runs GX itself
+        and so reports whatever failed)."""
+        try:
+            self.tx.send((gx_df, rules, str(gx_root)))
+            status, value = self.rx.recv()
+        except (EOFError, OSError, ValueError) as e:
+            log.warning("GX process failed (%s); running the checks here", e)
+            return None
+        if status != "ok":
+            log.warning("GX process failed (%s); running the checks here", value)
+            return None
+        return value
+
+    def stop(self):
+        for c in (self.tx, self.rx):
+            try:
+                c.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)  # it ends at the end of its input
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
+            self.proc.wait()
+
+
+def preload_gx(gx_root: Path) -> None:
+    """Start the GX process of this refresh's build (see above); nothing when GX is already imported here (a
+    long-lived process: its context is cached) or a process is already waiting."""
+    import sys
+
+    global _GX_WORKER
+    with _GX_WORKER_LOCK:
+        if _GX_WORKER is None and "great_expectations" not in sys.modules:
+            try:
+                _GX_WORKER = _GXWorker(Path(gx_root))
+            except OSError as e:
+                log.warning("cannot start the GX process (%s); the build runs GX itself", e)
+
+
+def discard_gx_worker() -> None:
+    """Stop the GX process a refresh started and did not use (it built nothing, or failed before its checks)."""
+    w = _take_gx_worker()
+    if w is not None:
+        w.stop()
+
+
+def _take_gx_worker() -> "_GXWorker | None":
+    global _GX_WORKER
+    with _GX_WORKER_LOCK:
+        w, _GX_WORKER = _GX_WORKER, None
+    return w
+
+
+def _gx_worker_main():
+    """The GX process (``python -c "from pipelines.checks import _gx_worker_main; _gx_worker_main()" PID``): reads
+    the GX root on stdin, imports GX and opens the context, then answers one request (frame, rules, GX root) with
+    ("ok", validate_with_gx's result) or ("error", why), and ends at the end of its input."""
+    import multiprocessing.connection as mpc
+    import sys
+    import traceback
+
+    from .refresh import _die_with_parent
+
+    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else None)
+    conn_in = mpc.Connection(os.dup(0), writable=False)
+    conn_out = mpc.Connection(os.dup(1), readable=False)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)  # a stray print of a library must not corrupt the protocol
+    try:
+        gx_root = Path(conn_in.recv())
+        try:
+            gx_checkpoint(load_rules(), gx_root)  # the import and the context, while the build runs
+        except Exception:  # noqa: BLE001 - the request runs it again and reports the failure
+            pass
+        while True:
+            msg = conn_in.recv()
+            if msg is None:
+                break
+            gx_df, rules, root = msg
+            try:
+                out = ("ok", _validate_here(gx_df, rules, Path(root)))
+            except Exception:  # noqa: BLE001 - reported to the build, which runs GX itself
+                out = ("error", traceback.format_exc(limit=5))
+            conn_out.send(out)
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass
+    finally:
+        # everything it wrote is closed: it ends without tearing its modules down (about a second once GX is
+        # loaded), which the refresh would wait for
+        sys.stderr.flush()
+        os._exit(0)
 
 
 def corpus_rules(rules: dict[str, Rule]) -> set[str]:
