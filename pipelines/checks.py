@@ -321,10 +321,37 @@ def _validate_here(gx_df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -
             per_rule[rule] = {"success": bool(r.success), "evaluated": int(r.result.get("element_count") or 0),
                               "failed": len(ids)}
     # the Data Docs pages of this run's validation results (and the index): once per run, not once per suite
+    # the stored validation results of older builds beyond the last GX_KEEP_RUNS go (the findings of every run stay
+    # in dq.findings_history): the Data Docs index lists every stored result, a nightly refresh would grow it forever
+    prune_validation_results(gx_root, gx_keep_runs())
     ctx.build_data_docs(resource_identifiers=list(res.run_results.keys()))
     sites = ctx.get_docs_sites_urls()
     docs = sites[0]["site_url"] if sites else None
     return failed, per_rule, docs
+
+
+def gx_keep_runs() -> int:
+    """How many builds' validation results (and Data Docs pages) GX keeps: ``CNBUDGET_GX_KEEP_RUNS``, default 30."""
+    return max(1, int(os.environ.get("CNBUDGET_GX_KEEP_RUNS", "30")))
+
+
+def prune_validation_results(gx_root: Path, keep: int) -> int:
+    """Keep the ``keep`` newest validation results of each suite under ``gx_root`` (GX's file store:
+    ``validations/<suite path>/<run name>/<run time>/``; run times sort as they happened) and delete the older ones
+    with their rendered Data Docs pages. Returns how many results went."""
+    import shutil
+
+    base = gx_root / "gx" / "uncommitted"
+    removed = 0
+    for run_name in sorted((base / "validations").glob("*/*/*")):  # cnbudget/<family>/<run name>
+        if not run_name.is_dir():
+            continue
+        runs = sorted(p for p in run_name.iterdir() if p.is_dir())
+        for old in runs[:-keep]:
+            shutil.rmtree(old)
+            shutil.rmtree(base / "data_docs" / "local_site" / old.relative_to(base), ignore_errors=True)
+            removed += 1
+    return removed
 
 
 # ------------------------------------------------------------------ GX in a process started ahead of the build
