@@ -253,10 +253,15 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
     gx_df = _gx_frame(df, rules)
     worker = _take_gx_worker()
     if worker is not None:
+        got = None
         try:
             got = worker.validate(gx_df, rules, gx_root)
         finally:
-            worker.stop()
+            if got is None:
+                worker.stop()
+            else:  # it builds the Data Docs now, beside the rest of the build; the refresh waits for it at its end
+                with _GX_WORKER_LOCK:
+                    _GX_DRAINING.append(worker)
         if got is not None:
             return got
     return _validate_here(gx_df, rules, gx_root)
@@ -308,6 +313,14 @@ def _condition_columns(cond) -> set[str] | None:
 
 
 def _validate_here(gx_df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -> tuple[set[str], dict, str | None]:
+    result, build_docs = _run_checkpoint(gx_df, rules, gx_root)
+    build_docs()
+    return result
+
+
+def _run_checkpoint(gx_df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path):
+    """((failed check ids, per-rule result, Data Docs index path), the step that builds this run's Data Docs):
+    the GX process answers the build first and builds the pages afterwards."""
     ctx, cp = gx_checkpoint(rules, gx_root)
     res = cp.run(batch_parameters={"dataframe": gx_df})
     failed: set[str] = set()
@@ -320,14 +333,17 @@ def _validate_here(gx_df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -
             failed |= ids
             per_rule[rule] = {"success": bool(r.success), "evaluated": int(r.result.get("element_count") or 0),
                               "failed": len(ids)}
-    # the Data Docs pages of this run's validation results (and the index): once per run, not once per suite
-    # the stored validation results of older builds beyond the last GX_KEEP_RUNS go (the findings of every run stay
-    # in dq.findings_history): the Data Docs index lists every stored result, a nightly refresh would grow it forever
-    prune_validation_results(gx_root, gx_keep_runs())
-    ctx.build_data_docs(resource_identifiers=list(res.run_results.keys()))
-    sites = ctx.get_docs_sites_urls()
+    sites = ctx.get_docs_sites_urls(only_if_exists=False)  # (the index is built by build_docs)
     docs = sites[0]["site_url"] if sites else None
-    return failed, per_rule, docs
+
+    def build_docs():
+        # the stored validation results of older builds beyond the last gx_keep_runs() go (every run's findings
+        # stay in dq.findings_history): the Data Docs index lists every stored result, a nightly refresh would
+        # grow it forever; then the pages of this run's validation results and the index, once per run
+        prune_validation_results(gx_root, gx_keep_runs())
+        ctx.build_data_docs(resource_identifiers=list(res.run_results.keys()))
+
+    return (failed, per_rule, docs), build_docs
 
 
 def gx_keep_runs() -> int:
@@ -361,6 +377,7 @@ def prune_validation_results(gx_root: Path, keep: int) -> int:
 # refresh extracts and builds, then runs the checkpoint on the frame the build sends it. One per refresh.
 _GX_WORKER_LOCK = threading.Lock()
 _GX_WORKER: "_GXWorker | None" = None
+_GX_DRAINING: "list[_GXWorker]" = []  # answered the build, building the Data Docs
 
 
 class _GXWorker:
@@ -392,14 +409,16 @@ class _GXWorker:
             return None
         return value
 
-    def stop(self):
+    def stop(self, timeout: float = 5):
+        """End it: it ends at the end of its input (after the Data Docs it is building); killed after ``timeout``
+        seconds."""
         for c in (self.tx, self.rx):
             try:
                 c.close()
             except OSError:
                 pass
         try:
-            self.proc.wait(timeout=5)  # it ends at the end of its input
+            self.proc.wait(timeout=timeout)
         except Exception:  # noqa: BLE001
             self.proc.kill()
             self.proc.wait()
@@ -419,11 +438,17 @@ def preload_gx(gx_root: Path) -> None:
                 log.warning("cannot start the GX process (%s); the build runs GX itself", e)
 
 
-def discard_gx_worker() -> None:
-    """Stop the GX process a refresh started and did not use (it built nothing, or failed before its checks)."""
+def discard_gx_worker(docs_timeout: float = 600) -> None:
+    """At the end of a refresh: stop the GX process it started and did not use (it built nothing, or failed before
+    its checks), and wait (up to ``docs_timeout`` seconds, then kill) for the one that is building the Data Docs."""
     w = _take_gx_worker()
     if w is not None:
         w.stop()
+    with _GX_WORKER_LOCK:
+        draining = list(_GX_DRAINING)
+        _GX_DRAINING.clear()
+    for w in draining:
+        w.stop(timeout=docs_timeout)
 
 
 def _take_gx_worker() -> "_GXWorker | None":
@@ -460,11 +485,18 @@ def _gx_worker_main():
             if msg is None:
                 break
             gx_df, rules, root = msg
+            build_docs = None
             try:
-                out = ("ok", _validate_here(gx_df, rules, Path(root)))
+                result, build_docs = _run_checkpoint(gx_df, rules, Path(root))
+                out = ("ok", result)
             except Exception:  # noqa: BLE001 - reported to the build, which runs GX itself
                 out = ("error", traceback.format_exc(limit=5))
             conn_out.send(out)
+            if build_docs is not None:  # after the answer: the build goes on meanwhile
+                try:
+                    build_docs()
+                except Exception:  # noqa: BLE001 - the findings are the build's; the pages are a report
+                    traceback.print_exc(limit=5)
     except (EOFError, OSError, KeyboardInterrupt):
         pass
     finally:
