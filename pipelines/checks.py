@@ -462,18 +462,12 @@ def _gx_worker_main():
     """The GX process (``python -c "from pipelines.checks import _gx_worker_main; _gx_worker_main()" PID``): reads
     the GX root on stdin, imports GX and opens the context, then answers one request (frame, rules, GX root) with
     ("ok", validate_with_gx's result) or ("error", why), and ends at the end of its input."""
-    import multiprocessing.connection as mpc
     import sys
     import traceback
 
-    from .refresh import _die_with_parent
+    from .refresh import child_pipes
 
-    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else None)
-    conn_in = mpc.Connection(os.dup(0), writable=False)
-    conn_out = mpc.Connection(os.dup(1), readable=False)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(2, 1)  # a stray print of a library must not corrupt the protocol
+    conn_in, conn_out = child_pipes()
     try:
         gx_root = Path(conn_in.recv())
         try:

@@ -437,9 +437,10 @@ def _child_main():
         gc.unfreeze()
 
 
-def _child_loop():
-    import resource
-
+def child_pipes():
+    """In a child started as ``python -c … PARENT_PID`` with pipes on stdin and stdout (an extraction worker, the GX
+    process): die with the parent, and the two pipes as connections (in, out); stdin then reads nothing and stdout
+    goes to stderr, so that a stray print of a library cannot corrupt the protocol."""
     import sys
 
     _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else None)
@@ -447,7 +448,14 @@ def _child_loop():
     conn_out = mpc.Connection(os.dup(1), readable=False)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    os.dup2(2, 1)  # a stray print of a library must not corrupt the protocol
+    os.dup2(2, 1)
+    return conn_in, conn_out
+
+
+def _child_loop():
+    import resource
+
+    conn_in, conn_out = child_pipes()
     try:
         limits_d, fault_spec, parser_version = conn_in.recv()
     except (EOFError, OSError):
