@@ -157,6 +157,8 @@ def test_low_confidence_rule_fires_below_the_floor_only():
     con.executemany("INSERT INTO core.fact_budget_amount VALUES ('d', 1, 'revenue', '208', NULL, '合计', ?, 2, NULL, ?, ?, ?)",
                     [("11230.07", "p2.t0.r5.c3", "ocr", floor - 0.01), ("11225.70", "p2.t0.r5.c4", "ocr", floor),
                      ("4.37", "p2.t0.r5.c12", "text", None), ("1325.51", "p2.t0.r6.c3", "ocr", None)])
+    # the rules read the per-document tables through chk_<table> views (sql/checks_io/scope_views.sql; all rows here)
+    con.execute("CREATE TEMP VIEW chk_fact_budget_amount AS SELECT * FROM core.fact_budget_amount")
     rows = con.execute(sql_text("ocr.sql", "checks")).fetchall()
     got = {r[11]: r[12] for r in rows}  # cells -> passed
     assert got == {"p2.t0.r5.c3": False, "p2.t0.r5.c4": True}
