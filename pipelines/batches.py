@@ -3,11 +3,14 @@
 One document per partition made every run pay Dagster's fixed cost (~0.3 s in-process, ~3 s with a step
 process) for ~0.3 s of work. A batch packs documents until it carries enough work to amortise a run:
 
-* size budget: documents are added until their bytes reach ``CNBUDGET_BATCH_MB`` (default 8 MB: about 23 real
-  department documents of ~350 KB, ~400 pages, ~6 s of one core's extraction), or ``CNBUDGET_BATCH_DOCS``
-  documents (default 100: small documents still carry a per-document cost, and a batch stays a unit one
-  Celery worker finishes in a minute or two). Bytes are what the sensor knows without opening a file (a page
-  count would mean parsing untrusted PDFs in the daemon).
+* size budget: documents are added until their bytes reach ``CNBUDGET_BATCH_MB`` (default 40 MB: about 110 real
+  department documents of ~350 KB, ~2,000 pages, ~30 s of one core's extraction at 55-70 pages per CPU second), or
+  ``CNBUDGET_BATCH_DOCS`` documents (default 300: ~35 s of CPU for small forged documents). A run the daemon
+  launches in a process of its own costs ~3 s of CPU before its work starts (imports, the code location): a batch
+  must carry ~30 s of work for that to stay within 0.1 of it (bench/dagster_overhead.py; with 8 MB / 100 documents
+  it was 0.24-0.28 once the extraction got faster). A batch stays a unit one Celery worker finishes in a few
+  minutes. Bytes are what the sensor knows without opening a file (a page count would mean parsing untrusted PDFs
+  in the daemon).
 * grouping: by document id (the content hash), in order. Region and year are only known after extraction, and
   nothing may key on a file name or folder, so a batch is a slice of the new documents sorted by id: the same
   new documents always make the same batches.
@@ -26,8 +29,8 @@ from pathlib import Path
 
 from .extract import Discovered
 
-DEFAULT_BATCH_MB = 8
-DEFAULT_BATCH_DOCS = 100
+DEFAULT_BATCH_MB = 40
+DEFAULT_BATCH_DOCS = 300
 
 
 def budget() -> tuple[int, int]:
