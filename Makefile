@@ -36,7 +36,8 @@ test: setup browser office
 bench: setup
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/warehouse.py
-	$(BIN)/python bench/dagster_overhead.py
+	$(BIN)/python bench/dagster_overhead.py --skip-overhead
+	$(BIN)/python bench/dagster_overhead.py --skip-noop --docs 600
 	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/ocr.py
 	$(BIN)/python bench/scale.py

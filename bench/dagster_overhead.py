@@ -26,6 +26,7 @@ Part 2 — Dagster overhead per partition run (issue 16: <= 0.1 of its work)
                  cost of a run, which the load of other sessions on the shared machine inflates far less)
 
 Usage: python bench/dagster_overhead.py [--docs 200] [--skip-overhead] [--skip-noop] [--keep DIR]
+(make bench runs part 1 on 200 documents and part 2 on 600: two batches of the default budget, 300 documents)
 """
 from __future__ import annotations
 
