@@ -145,9 +145,10 @@ def _register_narrative_targets(con: duckdb.DuckDBPyConnection, documents: list[
 def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule],
                       scoped: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB, None).
-    ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` and a
-    corpus-wide rule's on the codes in ``core.check_scope_code``; the corpus-wide rule's other instances come back
-    counted per document (the second item)."""
+    ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` — the rules read
+    the per-document tables through views restricted to them (sql/checks_io/scope_views.sql) — and a corpus-wide
+    rule's on the codes in ``core.check_scope_code``; the corpus-wide rule (which reads every document's subject
+    names) has its other instances counted per document (the second item)."""
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
     # the rules read the per-document tables through chk_<table> views: the re-checked documents only when scoped
     con.execute("SET VARIABLE check_scoped = ?", [scoped])

@@ -235,7 +235,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         lap("load")
         from .subjects import register as register_subjects
 
-        # the subject dictionary and each row's resolved code (per document), read by zz_dimensions.sql
+        # the subject dictionary and each row's resolved code (per document), read by sql/subjects/dim_subject.sql
         register_subjects(con, documents=load if incremental else None)
         # each document's names of each code (the subject-name census's input: dim_one_name_per_code) and its codes
         # (with the sightings, the keys of core.dim_subject)
