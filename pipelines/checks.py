@@ -462,7 +462,8 @@ def _take_gx_worker() -> "_GXWorker | None":
 def _gx_worker_main():
     """The GX process (``python -c "from pipelines.checks import _gx_worker_main; _gx_worker_main()" PID``): reads
     the GX root on stdin, imports GX and opens the context, then answers one request (frame, rules, GX root) with
-    ("ok", validate_with_gx's result) or ("error", why), and ends at the end of its input."""
+    ("ok", validate_with_gx's result) or ("error", why), builds that run's Data Docs after answering (the build goes on
+    meanwhile; the refresh waits for this process at its end: discard_gx_worker), and ends at the end of its input."""
     import sys
     import traceback
 
