@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -147,8 +146,8 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule],
     """(every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB, None).
     ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` — the rules read
     the per-document tables through views restricted to them (sql/checks_io/scope_views.sql) — and a corpus-wide
-    rule's on the codes in ``core.check_scope_code``; the corpus-wide rule (which reads every document's subject
-    names) has its other instances counted per document (the second item)."""
+    rule's on the codes and years in ``core.check_scope_code``; the corpus-wide rule (which reads every document's
+    subject names) has its other instances counted per document (the second item)."""
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
     # the rules read the per-document tables through chk_<table> views: the re-checked documents only when scoped
     con.execute("SET VARIABLE check_scoped = ?", [scoped])
@@ -206,6 +205,7 @@ def gx_checkpoint(rules: dict[str, Rule], gx_root: Path):
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     gx_root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    _no_config_variables(gx_root)
     # a context already holding these suites (written by an earlier build) is used as it is
     stamp = gx_root / "gx" / "cnbudget-suites.sha256"
     try:
@@ -247,12 +247,30 @@ def gx_checkpoint(rules: dict[str, Rule], gx_root: Path):
     return ctx, cp
 
 
+def _no_config_variables(gx_root: Path) -> None:
+    """cnbudget's GX project substitutes no config variables: its ``uncommitted/config_variables.yml`` holds an empty
+    mapping instead of the commented template GX writes. GX parses that file (ruamel.yaml) on every read of a
+    context variable, about 200 times per checkpoint run: the template cost a checkpoint run on 23,000 instances
+    0.5 of its 2.3 s."""
+    f = gx_root / "gx" / "uncommitted" / "config_variables.yml"
+    try:
+        if f.read_text(encoding="utf-8").strip() == "{}":
+            return
+    except FileNotFoundError:
+        return  # GX reads no file that is not there
+    tmp = f.with_name(f.name + ".tmp")
+    tmp.write_text("{}\n", encoding="utf-8")
+    os.replace(tmp, f)
+
+
 def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) -> tuple[set[str], dict, str | None]:
     """Run every suite on the frame.  Returns (failed check ids, per-rule
     result, Data Docs index path).  GX runs in the process a refresh started ahead of its build
-    (:func:`preload_gx`) when there is one, here otherwise."""
+    (:mod:`pipelines.gxproc`) when there is one, here otherwise."""
+    from . import gxproc
+
     gx_df = _gx_frame(df, rules)
-    worker = _take_gx_worker()
+    worker = gxproc.take()
     if worker is not None:
         got = None
         try:
@@ -261,8 +279,7 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
             if got is None:
                 worker.stop()
             else:  # it builds the Data Docs now, beside the rest of the build; the refresh waits for it at its end
-                with _GX_WORKER_LOCK:
-                    _GX_DRAINING.append(worker)
+                gxproc.draining(worker)
         if got is not None:
             return got
     return _validate_here(gx_df, rules, gx_root)
@@ -371,99 +388,13 @@ def prune_validation_results(gx_root: Path, keep: int) -> int:
     return removed
 
 
-# ------------------------------------------------------------------ GX in a process started ahead of the build
-# Importing Great Expectations takes 2-3 s of Python. In a thread beside the build it takes the GIL from the
-# build's DuckDB queries (which take it back between tasks): both slow down. A refresh that is going to build
-# starts this process instead (preload_gx): it imports GX and opens the context on a core of its own while the
-# refresh extracts and builds, then runs the checkpoint on the frame the build sends it. One per refresh.
-_GX_WORKER_LOCK = threading.Lock()
-_GX_WORKER: "_GXWorker | None" = None
-_GX_DRAINING: "list[_GXWorker]" = []  # answered the build, building the Data Docs
-
-
-class _GXWorker:
-    def __init__(self, gx_root: Path):
-        import multiprocessing.connection as mpc
-        import subprocess
-        import sys
-
-        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.checks import _gx_worker_main; "
-                                      "_gx_worker_main()", str(os.getpid())],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
-        self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
-        self.rx = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
-        self.proc.stdin.close()
-        self.proc.stdout.close()
-        self.tx.send(str(gx_root))
-
-    def validate(self, gx_df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path):
-        """The worker's (failed, per_rule, docs); None when it could not give them (the caller runs GX itself
-        and so reports whatever failed)."""
-        try:
-            self.tx.send((gx_df, rules, str(gx_root)))
-            status, value = self.rx.recv()
-        except (EOFError, OSError, ValueError) as e:
-            log.warning("GX process failed (%s); running the checks here", e)
-            return None
-        if status != "ok":
-            log.warning("GX process failed (%s); running the checks here", value)
-            return None
-        return value
-
-    def stop(self, timeout: float = 5):
-        """End it: it ends at the end of its input (after the Data Docs it is building); killed after ``timeout``
-        seconds."""
-        for c in (self.tx, self.rx):
-            try:
-                c.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=timeout)
-        except Exception:  # noqa: BLE001
-            self.proc.kill()
-            self.proc.wait()
-
-
-def preload_gx(gx_root: Path) -> None:
-    """Start the GX process of this refresh's build (see above); nothing when GX is already imported here (a
-    long-lived process: its context is cached) or a process is already waiting."""
-    import sys
-
-    global _GX_WORKER
-    with _GX_WORKER_LOCK:
-        if _GX_WORKER is None and "great_expectations" not in sys.modules:
-            try:
-                _GX_WORKER = _GXWorker(Path(gx_root))
-            except OSError as e:
-                log.warning("cannot start the GX process (%s); the build runs GX itself", e)
-
-
-def discard_gx_worker(docs_timeout: float = 600) -> None:
-    """At the end of a refresh: stop the GX process it started and did not use (it built nothing, or failed before
-    its checks), and wait (up to ``docs_timeout`` seconds, then kill) for the one that is building the Data Docs."""
-    w = _take_gx_worker()
-    if w is not None:
-        w.stop()
-    with _GX_WORKER_LOCK:
-        draining = list(_GX_DRAINING)
-        _GX_DRAINING.clear()
-    for w in draining:
-        w.stop(timeout=docs_timeout)
-
-
-def _take_gx_worker() -> "_GXWorker | None":
-    global _GX_WORKER
-    with _GX_WORKER_LOCK:
-        w, _GX_WORKER = _GX_WORKER, None
-    return w
-
-
 def _gx_worker_main():
-    """The GX process (``python -c "from pipelines.checks import _gx_worker_main; _gx_worker_main()" PID``): reads
-    the GX root on stdin, imports GX and opens the context, then answers one request (frame, rules, GX root) with
-    ("ok", validate_with_gx's result) or ("error", why), builds that run's Data Docs after answering (the build goes on
-    meanwhile; the refresh waits for this process at its end: discard_gx_worker), and ends at the end of its input."""
+    """The GX process (``python -c "from pipelines.checks import _gx_worker_main; _gx_worker_main()" PID``, started by
+    :mod:`pipelines.gxproc`): imports GX at once, then reads the GX root on stdin (sent once a build is certain: only
+    then does it open the context, which may write the project), then answers one request (frame, rules, GX root)
+    with ("ok", validate_with_gx's result) or ("error", why), builds that run's Data Docs after answering (the build
+    goes on meanwhile; the refresh waits for this process at its end: gxproc.discard), and ends at the end of its
+    input."""
     import sys
     import traceback
 
@@ -471,9 +402,13 @@ def _gx_worker_main():
 
     conn_in, conn_out = child_pipes()
     try:
+        try:
+            import great_expectations  # noqa: F401 - the seconds this process is for; writes nothing
+        except Exception:  # noqa: BLE001 - the request runs it again and reports the failure
+            pass
         gx_root = Path(conn_in.recv())
         try:
-            gx_checkpoint(load_rules(), gx_root)  # the import and the context, while the build runs
+            gx_checkpoint(load_rules(), gx_root)  # the context, while the build runs
         except Exception:  # noqa: BLE001 - the request runs it again and reports the failure
             pass
         while True:
@@ -505,8 +440,8 @@ def _gx_worker_main():
 def corpus_rules(rules: dict[str, Rule]) -> set[str]:
     """Rules whose instances depend on documents of other departments (one name per code and year across the
     corpus): expectation meta ``scope: corpus``; an instance is keyed by its subject code (``subject``) and
-    classification (``measure``). An incremental build re-evaluates the instances on the codes its new, changed
-    and removed documents print; every other rule only for the documents it re-checks (their departments'). A
+    classification (``measure``). An incremental build re-evaluates the instances on the codes and years whose census
+    its new, changed and removed documents changed (an instance's year is its document's); every other rule only for the documents it re-checks (their departments'). A
     corpus-wide rule must be a ``passed`` rule (its other instances are counted in SQL: failed = passed is false)."""
     out = {r.rule for r in rules.values() if r.expectation["meta"].get("scope") == "corpus"}
     for r in out:
@@ -519,7 +454,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
                scoped: bool = False) -> dict:
     """Evaluate the rules, let GX decide the findings, write dq.findings (+ history), dq.document_rule_results
     and dq.rule_results of this run.  ``scoped`` (an incremental build on a copy of the previous warehouse):
-    only the documents in ``core.check_scope``, and the corpus-wide rule on the codes in ``core.check_scope_code``,
+    only the documents in ``core.check_scope``, and the corpus-wide rule on the codes and years in
+    ``core.check_scope_code``,
     go to GX; every other document's findings and counts of the previous run are carried into this run as they
     were (its inputs are unchanged)."""
     run_id = run_id or uuid.uuid4().hex[:12]

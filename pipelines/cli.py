@@ -26,6 +26,26 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
             full: bool = typer.Option(False, "--full", help="rebuild every row of the warehouse from the staged "
                                       "documents (default: incremental, only new, changed and removed documents)")):
     """Extract every document under RAW, build the warehouse, run the checks, swap it in."""
+    from . import gxproc
+
+    # GX's import (seconds) starts now, on the other core, before this process has even imported its readers; a
+    # refresh that turns out to build nothing kills it (pipelines/gxproc.py). While the build waits for its answer,
+    # this process warms the dashboard's chart renderer (its first chart costs about a second).
+    gxproc.start()
+    gxproc.while_waiting(_warm_dashboard)
+    try:
+        _refresh_command(raw, warehouse, force, full)
+    finally:
+        gxproc.discard()
+
+
+def _warm_dashboard():
+    from .dashboard import warm
+
+    warm()
+
+
+def _refresh_command(raw: Path, warehouse: Path, force: bool, full: bool) -> None:
     import logging
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -44,8 +64,15 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
             ocr = f" · OCR pages {ocr_pages[0]}" if ocr_pages[0] else ""
             prog.update(task, total=n, completed=i, current=_m(Path(r["path"]).name[:50]) + ocr)
 
+        dashboard: dict[str, Path] = {}
+
+        def after_build(stats: dict):  # under the refresh lock, while the GX process builds the Data Docs
+            from .dashboard import render
+
+            dashboard["path"] = render(warehouse, only_if_stale=stats.get("unchanged", False))
+
         try:
-            stats = run(raw, warehouse, force=force, full=full, progress=cb)
+            stats = run(raw, warehouse, force=force, full=full, progress=cb, after_build=after_build)
         except RefreshBusy as e:
             err.print(f"[red]refused:[/red] {_m(e)}")
             raise typer.Exit(3)
@@ -69,9 +96,7 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
                           f"{stats['superseded_documents']} superseded left out: error "
                           f"{stats['findings_error_superseded']}, warn {stats['findings_warn_superseded']})")
     t.add_row("GX Data Docs", plain(stats["dq"]["data_docs"]))
-    from .dashboard import render
-
-    t.add_row("dashboard", plain(render(warehouse, only_if_stale=stats.get("unchanged", False))))
+    t.add_row("dashboard", plain(dashboard["path"]))
     if not stats.get("unchanged"):
         t.add_row("build", f"{stats['mode']}: {stats['documents_loaded']} document(s) loaded, "
                            f"{stats['documents_removed']} removed")

@@ -456,6 +456,7 @@ def _child_loop():
     import resource
 
     conn_in, conn_out = child_pipes()
+    _lower_priority()
     try:
         limits_d, fault_spec, parser_version = conn_in.recv()
     except (EOFError, OSError):
@@ -494,6 +495,19 @@ def _child_loop():
             conn_out.send(res)
         except (BrokenPipeError, OSError):
             return
+
+
+WORKER_NICE = 5
+
+
+def _lower_priority():
+    """An extraction worker yields the CPU to the refresh's own process and to its GX process when they compete
+    (nice +5): the GX import, then the checks, are the longest path of a small refresh, while a large one keeps
+    both cores busy with workers either way (the same CPU seconds in another order)."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError:
+        pass
 
 
 def _warm_up():
@@ -912,48 +926,22 @@ def _on_sigterm(signum, frame):
     raise _Terminated(128 + signum)
 
 
-def _preload_checks(gx_root: Path):
-    """Start the process that runs this refresh's Great Expectations checkpoint (:func:`pipelines.checks.preload_gx`):
-    it imports GX (2-3 s) and opens the context on a core of its own while the refresh extracts and builds. Only
-    for a refresh with documents to extract (a build follows); one with every document staged may build nothing, and
-    the question (the live warehouse's fingerprint) asked beside it cost a refresh with nothing new 0.15 s of its
-    1 s. Started from a thread (importing pipelines.checks is pandas); returns the handle :func:`_end_preload`
-    takes."""
-    import threading
+def _preload_checks(gx_root: Path) -> None:
+    """A build follows: the process that runs its Great Expectations checkpoint (:mod:`pipelines.gxproc`, started
+    now unless the CLI started it ahead of discovery) opens the GX project and waits for the checks, while the
+    refresh extracts and builds. Only for a refresh with documents to extract (or ``--force``/``--full``): one with
+    every document staged may build nothing."""
+    from . import gxproc
 
-    state = {"lock": threading.Lock(), "ended": False, "release": threading.Event()}
-
-    def start():
-        try:
-            with state["lock"]:
-                if state["ended"]:  # the refresh is over (it failed before its build): nothing to start
-                    return
-                from .checks import preload_gx
-
-                preload_gx(gx_root)
-        except Exception:  # noqa: BLE001 - the build runs GX itself
-            pass
-        # the process dies with the thread that started it (PR_SET_PDEATHSIG is the parent *thread*'s death): this
-        # thread lives until the refresh ends
-        state["release"].wait()
-
-    threading.Thread(target=start, name="cnbudget-preload", daemon=True).start()
-    return state
+    gxproc.preload(gx_root)
 
 
-def _end_preload(state) -> None:
+def _end_preload() -> None:
     """At the end of a refresh: the GX process it started and did not use (nothing built, or a failure before the
-    checks) is stopped; one not started yet will not be."""
-    import sys
+    checks) ends (killed outright if it only imported GX); the one building the Data Docs is waited for."""
+    from . import gxproc
 
-    if state is None:
-        return
-    with state["lock"]:
-        state["ended"] = True
-    checks = sys.modules.get("pipelines.checks")
-    if checks is not None:
-        checks.discard_gx_worker()
-    state["release"].set()
+    gxproc.discard()
 
 
 def discover_inputs(raw_dir: Path, staging: Path, limits: Limits, snapshots: Path | None = None,
@@ -1006,22 +994,28 @@ def up_to_date(raw_dir: Path, warehouse: Path, limits: Limits | None = None) -> 
 
 
 def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool = False,
-            progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
+            progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None,
+            after_build: Callable[[dict], None] | None = None) -> dict:
     """Discover, extract, build, check and swap in (see the module doc).  SIGTERM (cron, systemd, timeout)
-    ends it like Ctrl-C: the extraction children are killed, the lock released, the live warehouse kept."""
+    ends it like Ctrl-C: the extraction children are killed, the lock released, the live warehouse kept.
+    ``after_build(stats)`` runs once the warehouse is in place, still under the refresh lock, while the GX process
+    builds this run's Data Docs (the CLI renders its dashboard there)."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
-        return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits)
+        return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits,
+                        after_build=after_build)
     before = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits)
+        return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits,
+                        after_build=after_build)
     finally:
         signal.signal(signal.SIGTERM, before)
 
 
 def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool = False,
-             progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None) -> dict:
+             progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None,
+             after_build: Callable[[dict], None] | None = None) -> dict:
     raw_dir, warehouse = Path(raw_dir), Path(warehouse)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
@@ -1034,9 +1028,8 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
         staging.mkdir(parents=True, exist_ok=True)
         snapshots = snapshot_dir(staging)
         unique, duplicates, manifest, extra_errors = discover_inputs(raw_dir, staging, limits, snapshots, force)
-        preload = None
         if force or full or any(not (staged_path(staging, d) / "document.json").exists() for d in unique):
-            preload = _preload_checks(gx_dir(warehouse))  # a build follows: GX loads meanwhile, beside the workers
+            _preload_checks(gx_dir(warehouse))  # a build follows: GX loads meanwhile, beside the workers
         try:
             results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress,
                                   snapshots=snapshots)
@@ -1052,6 +1045,8 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
                 for e in extra_errors]
             stats["duplicates"] = [(str(a.path), str(b.path)) for a, b in duplicates]
             stats["limits"] = limits.as_dict()
+            if after_build is not None:
+                after_build(stats)
             return stats
         finally:
-            _end_preload(preload)
+            _end_preload()

@@ -175,7 +175,8 @@ def test_census_change_rechecks_other_departments(tmp_path):
                             [f"%{loaded.name}"]).fetchone()[0]
         # not re-checked as a document (another region), re-evaluated on the code whose census changed
         assert con.execute("SELECT count(*) FROM core.check_scope WHERE document_id = ?", [first]).fetchone() == (0,)
-        assert ("function", "2080109") in con.execute("SELECT classification, code FROM core.check_scope_code").fetchall()
+        assert ("function", "2080109", 2021) in con.execute(
+            "SELECT classification, code, fiscal_year FROM core.check_scope_code").fetchall()
         assert con.execute("SELECT document_id, message FROM dq.findings WHERE rule = 'dim_one_name_per_code' "
                            "AND subject = '2080109'").fetchall() == [
             (first, "code 2080109 has several names in 2021: 一社会保险经办机构 / 社会保险经办机构 (this document: "
@@ -190,9 +191,49 @@ def test_census_change_rechecks_other_departments(tmp_path):
     assert stats["mode"] == "incremental" and stats["documents_removed"] == 1
     con = duckdb.connect(str(wh), read_only=True)
     try:
-        assert ("function", "2080109") in con.execute("SELECT classification, code FROM core.check_scope_code").fetchall()
+        assert ("function", "2080109", 2021) in con.execute(
+            "SELECT classification, code, fiscal_year FROM core.check_scope_code").fetchall()
         assert con.execute("SELECT count(*) FROM dq.findings WHERE rule = 'dim_one_name_per_code' "
                            "AND subject = '2080109'").fetchone() == (0,)
+    finally:
+        con.close()
+    assert assert_same_warehouse(wh, full_build_of(raw, wh, tmp_path)) > 500
+
+
+def test_census_change_is_scoped_to_its_year(tmp_path):
+    """The name census is per code and year: a new document of 2022 that changes the name most documents print for
+    2080109 in 2022 re-evaluates dim_one_name_per_code on the 2022 instances only (core.check_scope_code holds that
+    year alone): the 2022 document of the other county gets the finding, its 2021 document, printing the same name
+    in a year whose census did not change, does not — as in a full build of the same inputs."""
+    from pipelines.forge import forge
+
+    docs = {p.name: p for p in forge(tmp_path / "src", counties=2, years=2, departments=1, fmt="txt")}
+    assert sorted(docs) == ["forged_330326_2021_316_budget.txt", "forged_330326_2022_316_budget.txt",
+                            "forged_430225_2021_316_budget.txt", "forged_430225_2022_316_budget.txt"]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("forged_430225_2021_316_budget.txt", "forged_430225_2022_316_budget.txt",
+                 "forged_330326_2021_316_budget.txt"):
+        shutil.copy(docs[name], raw / name)
+    wh = tmp_path / "wh" / "budget.duckdb"
+    assert refresh(raw, wh)["mode"] == "full"
+    new = docs["forged_330326_2022_316_budget.txt"]
+    text = new.read_text(encoding="utf-8")
+    assert text.count("\t2080109 社会保险经办机构\n") == 3
+    (raw / new.name).write_text(text.replace("社会保险经办机构", "一社会保险经办机构"), encoding="utf-8")
+    stats = refresh(raw, wh)
+    assert stats["mode"] == "incremental" and stats["documents_loaded"] == 1
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        assert con.execute("SELECT DISTINCT fiscal_year FROM core.check_scope_code").fetchall() == [(2022,)]
+        assert ("function", "2080109", 2022) in con.execute(
+            "SELECT classification, code, fiscal_year FROM core.check_scope_code").fetchall()
+        other_2022 = con.execute("SELECT document_id FROM core.dim_document WHERE source_path LIKE ?",
+                                 ["%forged_430225_2022_316_budget.txt"]).fetchone()[0]
+        assert con.execute("SELECT document_id, message FROM dq.findings WHERE rule = 'dim_one_name_per_code' "
+                           "AND subject = '2080109'").fetchall() == [
+            (other_2022, "code 2080109 has several names in 2022: 一社会保险经办机构 / 社会保险经办机构 (this document: "
+                         "社会保险经办机构; most documents: 一社会保险经办机构)")]
     finally:
         con.close()
     assert assert_same_warehouse(wh, full_build_of(raw, wh, tmp_path)) > 500

@@ -11,10 +11,11 @@ SELECT rule, document_id, table_seq, table_type,
        CASE WHEN may_fail THEN CAST(message AS VARCHAR) END AS message
 FROM (SELECT *, CAST(actual - expected AS DECIMAL(24, 6)) AS difference,
              CAST(abs(actual - expected) - tolerance AS DOUBLE) AS excess
-      FROM check_instances)
+      FROM check_instances) i
 CROSS JOIN LATERAL (SELECT coalesce(NOT passed, FALSE) OR coalesce(excess > 0, FALSE) AS may_fail)
 WHERE NOT $scoped OR document_id IS NULL OR document_id IN (SELECT document_id FROM core.check_scope)
-   -- $scoped (an incremental build): besides the documents it re-checks, a corpus-wide rule's instances whose subject
-   -- code (subject, classification in measure) a new, changed or removed document prints
-   OR (rule IN (SELECT rule FROM check_corpus_rule)
-       AND EXISTS (SELECT 1 FROM core.check_scope_code k WHERE k.classification = measure AND k.code = subject));
+   -- $scoped (an incremental build): besides the documents it re-checks, a corpus-wide rule's instances on a subject
+   -- code (subject, classification in measure) and year (its document's) whose census changed
+   OR (rule IN (SELECT rule FROM check_corpus_rule) AND EXISTS (
+           SELECT 1 FROM core.check_scope_code k JOIN core.dim_document d ON d.fiscal_year IS NOT DISTINCT FROM k.fiscal_year
+           WHERE d.document_id = i.document_id AND k.classification = i.measure AND k.code = i.subject));

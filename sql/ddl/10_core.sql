@@ -168,4 +168,4 @@ CREATE TABLE core.build_documents (document_id VARCHAR, staged_name VARCHAR, rec
 -- The documents the last build re-checked (every document in a full build), and the subject codes on which it
 -- re-evaluated the corpus-wide rules (none in a full build, which evaluates every instance).
 CREATE TABLE core.check_scope (document_id VARCHAR);
-CREATE TABLE core.check_scope_code (classification VARCHAR, code VARCHAR);
+CREATE TABLE core.check_scope_code (classification VARCHAR, code VARCHAR, fiscal_year INTEGER);

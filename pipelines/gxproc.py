@@ -1,0 +1,185 @@
+"""The process that runs a refresh's Great Expectations checkpoint (the parent's side; the child is
+:func:`pipelines.checks._gx_worker_main`).
+
+Importing GX costs seconds of CPU (2-5 s on this machine), and in a thread of the building process it would take
+the GIL from the build's DuckDB queries: both slow down. So a refresh runs GX in a child process, which imports GX
+on a core of its own while the refresh discovers, extracts and builds, then validates the frame the build sends it,
+answers, and builds the Data Docs afterwards (the refresh waits for it at its end). One per refresh.
+
+Two steps, so that the CLI can start the child before it even knows whether anything is new (:func:`start`):
+
+* started: the child imports GX and nothing else; it has not touched the GX project, so a refresh that builds
+  nothing kills it outright (:func:`discard`), at no cost to its wall clock;
+* opened (:func:`preload`, once a build is certain): it opens the GX project under the warehouse folder (writing the
+  suites the first time) and waits for the frame.
+
+This module imports nothing heavy: the CLI calls :func:`start` before it has imported pandas or polars.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()
+_WORKER: "GXProcess | None" = None
+_DRAINING: "list[GXProcess]" = []  # answered the build, building the Data Docs
+_WHILE_WAITING: "list[Callable[[], None]]" = []
+
+
+class GXProcess:
+    def __init__(self):
+        import multiprocessing.connection as mpc
+        import subprocess
+
+        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.checks import _gx_worker_main; "
+                                      "_gx_worker_main()", str(os.getpid())],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
+        self.rx = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+        self.opened = False
+
+    def open(self, gx_root: Path) -> None:
+        """From now on the child may write the GX project under ``gx_root``: stopped gracefully, never killed
+        (unless it does not end)."""
+        self.tx.send(str(gx_root))
+        self.opened = True
+
+    def validate(self, gx_df, rules, gx_root: Path):
+        """The child's (failed, per_rule, docs); None when it could not give them (the caller runs GX itself and so
+        reports whatever failed). While it works, the registered :func:`while_waiting` tasks run in a thread of
+        this process, idle until the answer."""
+        _run_while_waiting()  # before the send, which blocks until the child reads (it may still be importing)
+        try:
+            self.tx.send((gx_df, rules, str(gx_root)))
+        except (OSError, ValueError) as e:
+            log.warning("GX process failed (%s); running the checks here", e)
+            return None
+        try:
+            status, value = self.rx.recv()
+        except (EOFError, OSError, ValueError) as e:
+            log.warning("GX process failed (%s); running the checks here", e)
+            return None
+        if status != "ok":
+            log.warning("GX process failed (%s); running the checks here", value)
+            return None
+        return value
+
+    def _close(self):
+        for c in (self.tx, self.rx):
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    def stop(self, timeout: float = 5):
+        """End it: it ends at the end of its input (after the Data Docs it is building); killed after ``timeout``
+        seconds."""
+        self._close()
+        try:
+            self.proc.wait(timeout=timeout)
+        except Exception:  # noqa: BLE001
+            self.kill()
+
+    def kill(self):
+        self._close()
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+
+
+def start() -> None:
+    """Start the GX process now, importing GX only (see the module doc); nothing when GX is already imported here
+    (a long-lived process keeps its context) or a process is already there."""
+    global _WORKER
+    with _LOCK:
+        if _WORKER is None and "great_expectations" not in sys.modules:
+            try:
+                _WORKER = GXProcess()
+            except OSError as e:
+                log.warning("cannot start the GX process (%s); the build runs GX itself", e)
+
+
+def preload(gx_root: Path) -> None:
+    """A build follows: the GX process (started now unless :func:`start` did) opens the GX project ``gx_root``."""
+    start()
+    with _LOCK:
+        w = _WORKER
+        if w is not None and not w.opened:
+            try:
+                w.open(Path(gx_root))
+            except (OSError, ValueError) as e:
+                log.warning("the GX process is gone (%s); the build runs GX itself", e)
+                _discard_locked()
+
+
+def take() -> "GXProcess | None":
+    """The opened GX process, for the build's checks (it is then the caller's: :func:`draining` or stop it)."""
+    global _WORKER
+    with _LOCK:
+        w = _WORKER
+        if w is None or not w.opened:
+            return None
+        _WORKER = None
+        return w
+
+
+def draining(w: GXProcess) -> None:
+    """``w`` answered the build and builds the Data Docs: :func:`discard` waits for it."""
+    with _LOCK:
+        _DRAINING.append(w)
+
+
+def _discard_locked():
+    global _WORKER
+    w, _WORKER = _WORKER, None
+    if w is not None:
+        if w.opened:
+            w.stop()
+        else:  # it only imported GX: nothing of it to keep
+            w.kill()
+
+
+def discard(docs_timeout: float = 600) -> None:
+    """At the end of a refresh: end the GX process it started and did not use (it built nothing, or failed before
+    its checks), and wait (up to ``docs_timeout`` seconds, then kill) for the one building the Data Docs. The
+    :func:`while_waiting` tasks not run are dropped."""
+    with _LOCK:
+        _discard_locked()
+        waiting = list(_DRAINING)
+        _DRAINING.clear()
+        _WHILE_WAITING.clear()
+    for w in waiting:
+        w.stop(timeout=docs_timeout)
+
+
+def while_waiting(task: Callable[[], None]) -> None:
+    """Run ``task`` (once, in a thread) while this process waits for the GX process's answer, the next time it does:
+    the CLI warms its dashboard renderer there."""
+    with _LOCK:
+        _WHILE_WAITING.append(task)
+
+
+def _run_while_waiting():
+    with _LOCK:
+        tasks = list(_WHILE_WAITING)
+        _WHILE_WAITING.clear()
+
+    def run():
+        for t in tasks:
+            try:
+                t()
+            except Exception:  # noqa: BLE001 - a head start only: the task's own caller does the work anyway
+                log.debug("task while waiting for GX failed", exc_info=True)
+
+    if tasks:
+        threading.Thread(target=run, name="cnbudget-while-gx", daemon=True).start()
