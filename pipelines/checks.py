@@ -270,7 +270,7 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
     from . import gxproc
 
     gx_df = _gx_frame(df, rules)
-    worker = gxproc.take()
+    worker = gxproc.take(gx_root)
     if worker is not None:
         got = None
         try:

@@ -13,21 +13,24 @@ import html
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from .display import visible
 
-from .config import gx_dir
-from .sqlfiles import sql_text
-from .warehouse import connect_readonly
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas, jinja2, duckdb and the SQL are imported where a page is rendered: a refresh with nothing new keeps the
+# page it has (render(only_if_stale=True)) without them
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
 def _df(con, name: str) -> pd.DataFrame:
+    from .sqlfiles import sql_text
+
     return con.execute(sql_text(name, "dashboard")).df()
 
 
@@ -49,7 +52,8 @@ def warm() -> None:
 def _svg(chart) -> str:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_json())
+    return vlc.vegalite_to_svg(chart.to_dict(validate=False))  # (the specs are this module's: validating them
+    # against the Vega-Lite schema took a third of the charts' time)
 
 
 def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, str]:
@@ -72,6 +76,8 @@ def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> 
                                                         range=["#2e7d32", "#f9a825", "#c62828"])),
         ).properties(width=420, height=max(40, 22 * counties.shape[0])))
     if len(trend):
+        import pandas as pd
+
         t = trend.copy()
         t["finished_at"] = pd.to_datetime(t["finished_at"])
         out["trend"] = _svg(alt.Chart(t).mark_line(point=True).encode(
@@ -131,6 +137,11 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
     out = out or warehouse.parent / "dq" / "dashboard.html"
     if only_if_stale and out.exists() and out.stat().st_mtime_ns >= warehouse.stat().st_mtime_ns:
         return out
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from .sqlfiles import sql_text
+    from .warehouse import connect_readonly
+
     con = connect_readonly(warehouse)
     try:
         docs = _df(con, "documents.sql")
@@ -161,6 +172,8 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
 
 def _fmt(v) -> Markup:
     """A value of the warehouse (document text) for the page: HTML-escaped once, control characters shown."""
+    import pandas as pd
+
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return Markup("")
     return Markup(html.escape(visible(v)))

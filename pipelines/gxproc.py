@@ -10,8 +10,8 @@ Two steps, so that the CLI can start the child before it even knows whether anyt
 
 * started: the child imports GX and nothing else; it has not touched the GX project, so a refresh that builds
   nothing kills it outright (:func:`discard`), at no cost to its wall clock;
-* opened (:func:`preload`, once a build is certain): it opens the GX project under the warehouse folder (writing the
-  suites the first time) and waits for the frame.
+* opened (:func:`preload`, once a build is certain, or :func:`take`, when the build's checks ask for it): it opens
+  the GX project under the warehouse folder (writing the suites the first time) and waits for the frame.
 
 This module imports nothing heavy: the CLI calls :func:`start` before it has imported pandas or polars.
 """
@@ -30,6 +30,7 @@ _LOCK = threading.Lock()
 _WORKER: "GXProcess | None" = None
 _DRAINING: "list[GXProcess]" = []  # answered the build, building the Data Docs
 _WHILE_WAITING: "list[Callable[[], None]]" = []
+_WAITING_THREADS: "list[threading.Thread]" = []
 
 
 class GXProcess:
@@ -122,15 +123,21 @@ def preload(gx_root: Path) -> None:
                 _discard_locked()
 
 
-def take() -> "GXProcess | None":
-    """The opened GX process, for the build's checks (it is then the caller's: :func:`draining` or stop it)."""
+def take(gx_root: Path) -> "GXProcess | None":
+    """The GX process, for the build's checks (it is then the caller's: :func:`draining` or stop it). One that was
+    started but not opened (a refresh that extracted nothing, yet re-checks documents: it removed some) opens
+    ``gx_root`` now: it has been importing GX since the refresh started."""
     global _WORKER
     with _LOCK:
-        w = _WORKER
-        if w is None or not w.opened:
+        w, _WORKER = _WORKER, None
+    if w is not None and not w.opened:
+        try:
+            w.open(Path(gx_root))
+        except (OSError, ValueError) as e:
+            log.warning("the GX process is gone (%s); the build runs GX itself", e)
+            w.kill()
             return None
-        _WORKER = None
-        return w
+    return w
 
 
 def draining(w: GXProcess) -> None:
@@ -152,14 +159,18 @@ def _discard_locked():
 def discard(docs_timeout: float = 600) -> None:
     """At the end of a refresh: end the GX process it started and did not use (it built nothing, or failed before
     its checks), and wait (up to ``docs_timeout`` seconds, then kill) for the one building the Data Docs. The
-    :func:`while_waiting` tasks not run are dropped."""
+    :func:`while_waiting` tasks not run are dropped, those under way are waited for."""
     with _LOCK:
         _discard_locked()
         waiting = list(_DRAINING)
         _DRAINING.clear()
         _WHILE_WAITING.clear()
+        threads = list(_WAITING_THREADS)
+        _WAITING_THREADS.clear()
     for w in waiting:
         w.stop(timeout=docs_timeout)
+    for t in threads:  # a task still running (the refresh failed while it waited for GX) ends before the process
+        t.join(timeout=60)
 
 
 def while_waiting(task: Callable[[], None]) -> None:
@@ -182,4 +193,7 @@ def _run_while_waiting():
                 log.debug("task while waiting for GX failed", exc_info=True)
 
     if tasks:
-        threading.Thread(target=run, name="cnbudget-while-gx", daemon=True).start()
+        t = threading.Thread(target=run, name="cnbudget-while-gx", daemon=True)
+        t.start()
+        with _LOCK:
+            _WAITING_THREADS.append(t)
