@@ -12,10 +12,11 @@ SELECT rule, document_id, table_seq, table_type,
 FROM (SELECT *, CAST(actual - expected AS DECIMAL(24, 6)) AS difference,
              CAST(abs(actual - expected) - tolerance AS DOUBLE) AS excess
       FROM check_instances) i
+LEFT JOIN (SELECT document_id AS year_of, fiscal_year AS doc_year FROM core.dim_document) y ON y.year_of = i.document_id
 CROSS JOIN LATERAL (SELECT coalesce(NOT passed, FALSE) OR coalesce(excess > 0, FALSE) AS may_fail)
 WHERE NOT $scoped OR document_id IS NULL OR document_id IN (SELECT document_id FROM core.check_scope)
    -- $scoped (an incremental build): besides the documents it re-checks, a corpus-wide rule's instances on a subject
    -- code (subject, classification in measure) and year (its document's) whose census changed
    OR (rule IN (SELECT rule FROM check_corpus_rule) AND EXISTS (
-           SELECT 1 FROM core.check_scope_code k JOIN core.dim_document d ON d.fiscal_year IS NOT DISTINCT FROM k.fiscal_year
-           WHERE d.document_id = i.document_id AND k.classification = i.measure AND k.code = i.subject));
+           SELECT 1 FROM core.check_scope_code k
+           WHERE k.classification = i.measure AND k.code = i.subject AND k.fiscal_year IS NOT DISTINCT FROM y.doc_year));
