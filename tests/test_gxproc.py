@@ -1,0 +1,46 @@
+"""The GX process a CLI refresh starts before it knows whether it will build (pipelines/gxproc.py): killed unopened,
+it has written nothing; opened (by the build's checks), it writes the GX project it was given. Each case runs in a
+fresh interpreter: this test process may have imported GX, and then start() rightly starts nothing."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(code: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_unopened_gx_process_is_killed_and_writes_nothing(tmp_path):
+    gx_root = tmp_path / "gx"
+    got = _run("import time\n"
+               "from pipelines import gxproc\n"
+               "gxproc.start()\n"
+               "w = gxproc._WORKER\n"
+               "time.sleep(1)\n"
+               "gxproc.discard()\n"
+               "print(w.proc.returncode, w.opened, gxproc._WORKER is None)\n")
+    assert got == ["-9", "False", "True"]  # SIGKILL: a refresh with nothing new does not wait for GX's import
+    assert not gx_root.exists()
+
+
+def test_checks_open_the_started_process_on_their_gx_project(tmp_path):
+    """A refresh that extracted nothing but re-checks documents (it removed some) hands its checks the process
+    started at launch: take() opens it on the warehouse's GX project, which it then writes (the suites' stamp)."""
+    gx_root = tmp_path / "gx"
+    got = _run("from pathlib import Path\n"
+               "from pipelines import gxproc\n"
+               "gxproc.start()\n"
+               f"w = gxproc.take(Path({str(gx_root)!r}))\n"
+               "print(w.opened, gxproc.take(Path('/nonexistent')) is None)\n"
+               "w.stop(timeout=300)\n"
+               "print(w.proc.returncode)\n")
+    assert got == ["True", "True", "0"]
+    assert (gx_root / "gx" / "cnbudget-suites.sha256").is_file()
+    # the project GX wrote substitutes no config variables (parsed some 200 times per checkpoint run)
+    assert (gx_root / "gx" / "uncommitted" / "config_variables.yml").read_text(encoding="utf-8") == "{}\n"
