@@ -166,6 +166,6 @@ CREATE TABLE core.build_info (fingerprint VARCHAR NOT NULL, built_at TIMESTAMP N
 -- name (content hash + parser version), a digest of its document record, and where the file was.
 CREATE TABLE core.build_documents (document_id VARCHAR, staged_name VARCHAR, record_sha VARCHAR, source_path VARCHAR);
 -- The documents the last build re-checked (every document in a full build), and the subject codes on which it
--- re-evaluated the corpus-wide rules (none in a full build, which evaluates every instance).
+-- re-evaluated the corpus-wide rules, with their years (none in a full build, which evaluates every instance).
 CREATE TABLE core.check_scope (document_id VARCHAR);
 CREATE TABLE core.check_scope_code (classification VARCHAR, code VARCHAR, fiscal_year INTEGER);
