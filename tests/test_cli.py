@@ -33,6 +33,26 @@ def test_sql_refuses_writes(seed_warehouse):
     assert r.output.splitlines() == ["n", "2"]
 
 
+def test_console_entry_keeps_output_and_exit_codes(seed_warehouse):
+    """``cnbudget`` (pipelines.cli:main) ends the process without module teardown: what a command printed is all
+    there, and its exit code is the command's (0; 1 for a refused statement; 2 for a usage error)."""
+    import subprocess
+    import sys
+
+    wh, _ = seed_warehouse
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
+                              timeout=120)
+
+    ok = cli("sql", "SELECT amount_wan FROM marts.budget_lines_all WHERE subject_code = ? AND table_type = "
+             "'expenditure' AND measure = '合计'", "--param", "2080101", "--warehouse", str(wh), "--format", "json")
+    assert (ok.returncode, json.loads(ok.stdout)) == (0, [{"amount_wan": "1163.090000"}])
+    refused = cli("sql", "DROP TABLE core.dim_document", "--warehouse", str(wh))
+    assert refused.returncode == 1 and "query failed" in refused.stderr
+    assert cli("no-such-command").returncode == 2
+
+
 def test_dq_summary(seed_warehouse):
     wh, _ = seed_warehouse
     r = runner.invoke(app, ["dq", "--warehouse", str(wh), "--format", "csv"])
