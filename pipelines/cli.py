@@ -352,7 +352,7 @@ def render_samples(seeds: Path = typer.Option(Path("../shared/seeds"), "--seeds"
 
 def main() -> None:
     """The console script ``cnbudget`` and ``python -m pipelines.cli``: the command, then the process ends without
-    tearing its modules down (DuckDB, polars, pandas, pyarrow, GX's client: about 0.25 s, which every command paid
+    tearing its modules down (DuckDB, polars, pandas, pyarrow: 0.1-0.25 s on this machine, which every command paid
     after its work was done). Every file a command writes is closed when it returns; standard output and error are
     flushed here. An exception other than an exit propagates as usual (traceback, normal interpreter exit)."""
     import os
