@@ -442,8 +442,8 @@ def corpus_rules(rules: dict[str, Rule]) -> set[str]:
     corpus): expectation meta ``scope: corpus``; an instance is keyed by its subject code (``subject``) and
     classification (``measure``). An incremental build re-evaluates the instances on the codes and years whose census
     its new, changed and removed documents changed (an instance's year is its document's); every other rule only for
-    the documents it re-checks (their departments'). A
-    corpus-wide rule must be a ``passed`` rule (its other instances are counted in SQL: failed = passed is false)."""
+    the documents it re-checks (their departments'). A corpus-wide rule must be a ``passed`` rule (its other
+    instances are counted in SQL: failed = passed is false)."""
     out = {r.rule for r in rules.values() if r.expectation["meta"].get("scope") == "corpus"}
     for r in out:
         if rules[r].expectation["kwargs"].get("column") == "excess":
