@@ -112,15 +112,11 @@ def start() -> None:
 
 def preload(gx_root: Path) -> None:
     """A build follows: the GX process (started now unless :func:`start` did) opens the GX project ``gx_root``."""
+    global _WORKER
     start()
     with _LOCK:
-        w = _WORKER
-        if w is not None and not w.opened:
-            try:
-                w.open(Path(gx_root))
-            except (OSError, ValueError) as e:
-                log.warning("the GX process is gone (%s); the build runs GX itself", e)
-                _discard_locked()
+        if _WORKER is not None and not _opened(_WORKER, gx_root):
+            _WORKER = None
 
 
 def take(gx_root: Path) -> "GXProcess | None":
@@ -130,14 +126,20 @@ def take(gx_root: Path) -> "GXProcess | None":
     global _WORKER
     with _LOCK:
         w, _WORKER = _WORKER, None
-    if w is not None and not w.opened:
-        try:
-            w.open(Path(gx_root))
-        except (OSError, ValueError) as e:
-            log.warning("the GX process is gone (%s); the build runs GX itself", e)
-            w.kill()
-            return None
-    return w
+    return w if w is not None and _opened(w, gx_root) else None
+
+
+def _opened(w: GXProcess, gx_root: Path) -> bool:
+    """``w`` opened on ``gx_root`` (already, or now); False, and ``w`` killed, when it is gone."""
+    if w.opened:
+        return True
+    try:
+        w.open(Path(gx_root))
+        return True
+    except (OSError, ValueError) as e:
+        log.warning("the GX process is gone (%s); the build runs GX itself", e)
+        w.kill()
+        return False
 
 
 def draining(w: GXProcess) -> None:
