@@ -402,6 +402,9 @@ def _gx_worker_main():
 
     conn_in, conn_out = child_pipes()
     try:
+        from .gxproc import defer_imports
+
+        defer_imports()
         try:
             import great_expectations  # noqa: F401 - the seconds this process is for; writes nothing
         except Exception:  # noqa: BLE001 - the request runs it again and reports the failure

@@ -291,6 +291,7 @@ def build_from_warehouses(warehouses: list[tuple[Path, str | None]]) -> list[dic
     for wh, label in warehouses:
         con = duckdb.connect(str(wh), read_only=True)
         try:
+            con.execute(sql_text("loaded_all.sql", "subjects"))  # (temp views: every row of the warehouse)
             sights += sightings(con, label)
         finally:
             con.close()
@@ -340,8 +341,10 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
         con.execute("CREATE OR REPLACE TABLE core.subject_sighting (document_id VARCHAR, table_seq INTEGER, "
                     "table_type VARCHAR, classification VARCHAR, code VARCHAR, name VARCHAR, name_key VARCHAR, "
                     "fiscal_year INTEGER, page INTEGER)")
-        _create_resolution(con)
         documents = [r[0] for r in con.execute(sql_text("documents.sql", "subjects")).fetchall()]
+        keep = False
+    else:  # an incremental build: the loaded documents' resolution is also kept apart (subject_resolved:
+        keep = True  # sql/subjects/loaded_none.sql) for the steps after, which would otherwise scan every row
     d = _Dictionary(rows)
     # document by document in chunks: the Python work (and its memory) is bounded by a chunk, not the corpus
     for i in range(0, len(documents), CHUNK_DOCUMENTS):
@@ -349,7 +352,7 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
         insert_rows(con, "core.subject_sighting", [
             (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
              s["fiscal_year"], s["page"]) for s in sightings(con, documents=chunk)])
-        _resolve_documents(con, d, chunk)
+        _resolve_documents(con, d, chunk, keep)
 
 
 CHUNK_DOCUMENTS = 200  # documents whose sightings and resolutions are worked out at once
@@ -442,14 +445,10 @@ def resolve_table(rows: list[tuple], d: _Dictionary) -> list[tuple]:
     return out
 
 
-def _create_resolution(con: duckdb.DuckDBPyConnection):
-    con.execute("CREATE OR REPLACE TABLE core.subject_resolution (document_id VARCHAR, table_seq INTEGER, "
-                "row_idx INTEGER, subject_code VARCHAR, subject_name VARCHAR, subject_code_resolved VARCHAR, "
-                "code_source VARCHAR, resolution_note VARCHAR)")
-
-
-def _resolve_documents(con: duckdb.DuckDBPyConnection, d: _Dictionary, documents: list[str] | None):
-    """Add the resolution of these documents' subject rows (None: every document's) to core.subject_resolution."""
+def _resolve_documents(con: duckdb.DuckDBPyConnection, d: _Dictionary, documents: list[str] | None,
+                       keep: bool = False):
+    """Add the resolution of these documents' subject rows (None: every document's) to core.subject_resolution (and,
+    ``keep``, to the temp table subject_resolved)."""
     # a table whose every row prints a full code resolves each row to it (in SQL); the others are walked here
     con.execute(sql_text("resolution_rows.sql", "subjects"), documents_param(documents))
     con.execute(sql_text("resolution_printed.sql", "subjects"))
@@ -460,4 +459,7 @@ def _resolve_documents(con: duckdb.DuckDBPyConnection, d: _Dictionary, documents
     out = []
     for (doc, seq), rs in tables.items():
         out += [(doc, seq, *r) for r in resolve_table(rs, d)]
-    insert_rows(con, "core.subject_resolution", out)
+    insert_rows(con, "temp.chunk_resolution", out)
+    con.execute(sql_text("resolution_append.sql", "subjects"))
+    if keep:
+        con.execute(sql_text("resolution_keep.sql", "subjects"))

@@ -203,6 +203,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         con.execute("CREATE TEMP TABLE build_load (document_id VARCHAR)")
         con.execute("CREATE TEMP TABLE build_keys (region_code VARCHAR, department VARCHAR)")
         con.execute("CREATE TEMP TABLE build_subject_keys (classification VARCHAR, subject_code VARCHAR, fiscal_year INTEGER)")
+        run_sql_file(con, SQL_DIR / "subjects" / "count_macros.sql")
         if incremental:
             _insert_ids(con, "build_removed", removed)
             # the departments whose documents change: their documents are re-checked (a publication's parts,
@@ -228,10 +229,14 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         loaded = {r[0] for r in con.execute("SELECT document_id FROM core.dim_document").fetchall()}
         load = [i for i in added if i in loaded]
         _insert_ids(con, "build_load", load)
+        # the subject steps read every row (a full build) or the loaded documents' rows, kept apart as they load
+        run_sql_file(con, SQL_DIR / "subjects" / ("loaded_none.sql" if incremental else "loaded_all.sql"))
         for name in STAGED:
             files = [str(by_id[i] / f"{name}.parquet") for i in load if (by_id[i] / f"{name}.parquet").exists()]
             if files:
                 con.execute(sql_text(f"{name}.sql", "load"), {"files": files})
+                if incremental and name in ("budget", "cells"):
+                    con.execute(sql_text(f"loaded_{name}.sql", "subjects"), {"files": files})
         lap("load")
         from .subjects import register as register_subjects
 
@@ -242,6 +247,8 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         docs = documents_param(load if incremental else None)
         run_sql_file(con, SQL_DIR / "subjects" / "names_by_document.sql", docs)
         run_sql_file(con, SQL_DIR / "subjects" / "keys_by_document.sql", docs)
+        # how many documents print each subject key and name: counted whole, or brought up to date by the change
+        run_sql_file(con, SQL_DIR / "incremental" / "counts.sql" if incremental else SQL_DIR / "subjects" / "counts_all.sql")
         lap("subjects")
         if incremental:  # the subject dimension's rows of the keys the removed and loaded documents print, again
             run_sql_file(con, SQL_DIR / "incremental" / "subject_keys.sql")

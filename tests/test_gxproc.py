@@ -44,3 +44,17 @@ def test_checks_open_the_started_process_on_their_gx_project(tmp_path):
     assert (gx_root / "gx" / "cnbudget-suites.sha256").is_file()
     # the project GX wrote substitutes no config variables (parsed some 200 times per checkpoint run)
     assert (gx_root / "gx" / "uncommitted" / "config_variables.yml").read_text(encoding="utf-8") == "{}\n"
+
+
+def test_gx_process_defers_what_the_suites_never_use():
+    """The GX process imports GX with altair and scipy.stats deferred (GX imports them for expectations cnbudget
+    does not use): after the import neither has run its code; the first use loads the real module."""
+    got = _run("import sys\n"
+               "from pipelines.gxproc import defer_imports\n"
+               "defer_imports()\n"
+               "import great_expectations\n"
+               "from great_expectations.expectations.core import expect_column_kl_divergence_to_be_less_than as kl\n"
+               "print('scipy.stats._stats_py' in sys.modules, 'altair.vegalite' in sys.modules)\n"
+               "print(kl.stats.norm.cdf(0.0), kl.alt.Chart.__name__)\n"
+               "print('scipy.stats._stats_py' in sys.modules, 'altair.vegalite' in sys.modules)\n")
+    assert got == ["False", "False", "0.5", "Chart", "True", "True"]

@@ -138,6 +138,13 @@ CREATE TABLE core.parse_issues (
     message VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
 );
 
+-- Each subject row's code as printed and as resolved (pipelines/subjects.register: printed, or resolved from a name or an
+-- own-level code through the subject dictionary), per document.
+CREATE TABLE core.subject_resolution (
+    document_id VARCHAR, table_seq INTEGER, row_idx INTEGER, subject_code VARCHAR, subject_name VARCHAR,
+    subject_code_resolved VARCHAR, code_source VARCHAR, resolution_note VARCHAR
+);
+
 -- Each document's names of each subject code and year (sql/subjects/names_by_document.sql): the input of the
 -- subject-name census and of dim_one_name_per_code.
 CREATE TABLE core.subject_name_document (
@@ -149,6 +156,20 @@ CREATE TABLE core.subject_name_document (
 -- with core.subject_sighting, the keys of core.dim_subject.
 CREATE TABLE core.subject_key_document (
     document_id VARCHAR NOT NULL, classification VARCHAR, fiscal_year INTEGER, subject_code VARCHAR
+);
+-- How many documents print each subject key, each printed name of a key (core.subject_sighting) and each name of the
+-- subject-name census (core.subject_name_document): what core.dim_subject and the census derive from. Counted whole
+-- by a full build (sql/subjects/counts_all.sql), brought up to date by an incremental one
+-- (sql/incremental/counts.sql: the loaded documents' counts added, the removed ones' taken off): a change costs its
+-- own documents' rows, not every document's.
+CREATE TABLE core.subject_key_count (
+    classification VARCHAR, subject_code VARCHAR, fiscal_year INTEGER, n_documents BIGINT
+);
+CREATE TABLE core.subject_name_count (
+    classification VARCHAR, code VARCHAR, fiscal_year INTEGER, name VARCHAR, n_documents BIGINT
+);
+CREATE TABLE core.subject_census_count (
+    code VARCHAR, classification VARCHAR, fiscal_year INTEGER, subject_name VARCHAR, n_documents BIGINT
 );
 -- The subject dimension: one row per (classification, code, year) of the loaded documents (sql/subjects/dim_subject.sql).
 CREATE TABLE core.dim_subject (

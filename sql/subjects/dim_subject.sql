@@ -10,12 +10,11 @@
 -- preferred name, dictionary_conflict whether the dictionary saw several names for the code in one year.
 -- Conflicting printed names are a dimension finding (dim_one_name_per_code, dim_name_matches_dictionary).
 INSERT INTO core.dim_subject
-WITH named AS (  -- core.subject_sighting: each code + name pair printed in a loaded document (any table)
-    SELECT classification, code AS subject_code, fiscal_year, name AS subject_name, count(DISTINCT document_id) AS n
-    FROM core.subject_sighting g
+WITH named AS (  -- each code + name pair printed in a loaded document (any table), with how many print it
+    SELECT classification, code AS subject_code, fiscal_year, name AS subject_name, n_documents AS n
+    FROM core.subject_name_count g
     WHERE $all OR EXISTS (SELECT 1 FROM build_subject_keys t WHERE t.classification = g.classification
                           AND t.subject_code = g.code AND t.fiscal_year IS NOT DISTINCT FROM g.fiscal_year)
-    GROUP BY ALL
 ),
 printed AS (
     SELECT classification, subject_code, fiscal_year, first(subject_name ORDER BY n DESC, subject_name) AS subject_name,
@@ -23,10 +22,8 @@ printed AS (
     FROM named GROUP BY ALL
 ),
 keys AS (  -- every code of the loaded rows, printed (a blank name cell too) or resolved (core.subject_key_document),
-           -- and every code printed with a name in a table that was not normalised
-    SELECT * FROM (SELECT classification, fiscal_year, subject_code FROM core.subject_key_document
-                   UNION
-                   SELECT classification, fiscal_year, code FROM core.subject_sighting) k
+           -- and every code printed with a name in a table that was not normalised (core.subject_key_count)
+    SELECT classification, fiscal_year, subject_code FROM core.subject_key_count k
     WHERE $all OR EXISTS (SELECT 1 FROM build_subject_keys t WHERE t.classification = k.classification
                           AND t.subject_code = k.subject_code AND t.fiscal_year IS NOT DISTINCT FROM k.fiscal_year)
 ),

@@ -1,7 +1,7 @@
 -- Code + name pairs of the normalised budget facts (classification from the table's type).
 SELECT f.document_id, d.source_path, d.fiscal_year, f.table_seq, f.table_type, f.classification,
        f.subject_code, f.subject_name, min(f.page) AS page
-FROM core.fact_budget_amount f JOIN core.dim_document d USING (document_id)
+FROM subject_facts f JOIN core.dim_document d USING (document_id)
 WHERE f.classification IN ('function', 'economic') AND f.subject_code IS NOT NULL
   AND ($all OR list_contains(CAST($documents AS VARCHAR[]), f.document_id))  -- an incremental build: its new documents
 GROUP BY ALL

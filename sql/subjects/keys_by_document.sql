@@ -6,8 +6,8 @@ INSERT INTO core.subject_key_document
 SELECT DISTINCT f.document_id, f.classification, d.fiscal_year,
        CASE WHEN regexp_full_match(f.subject_code, '\d{3}(\d{2}){0,2}') THEN f.subject_code
             ELSE r.subject_code_resolved END AS subject_code
-FROM core.fact_budget_amount f JOIN core.dim_document d USING (document_id)
-LEFT JOIN core.subject_resolution r
+FROM subject_facts f JOIN core.dim_document d USING (document_id)
+LEFT JOIN subject_resolved r
        ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
       AND r.subject_code IS NOT DISTINCT FROM f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name
 WHERE f.classification IN ('function', 'economic')

@@ -7,8 +7,8 @@ SELECT * FROM (
     SELECT f.document_id,
            CASE WHEN regexp_full_match(f.subject_code, '\d{2}') THEN r.subject_code_resolved ELSE f.subject_code END AS code,
            f.classification, d.fiscal_year, f.subject_name, min(f.page) AS page
-    FROM core.fact_budget_amount f
-    LEFT JOIN core.subject_resolution r
+    FROM subject_facts f
+    LEFT JOIN subject_resolved r
            ON r.document_id = f.document_id AND r.table_seq = f.table_seq AND r.row_idx = f.row_idx
           AND r.subject_code = f.subject_code AND r.subject_name IS NOT DISTINCT FROM f.subject_name
     JOIN core.dim_document d ON d.document_id = f.document_id

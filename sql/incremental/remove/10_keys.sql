@@ -18,3 +18,12 @@ UNION
 SELECT classification, code, fiscal_year FROM core.subject_sighting
 WHERE document_id IN (SELECT document_id FROM query_table(ids));
 INSERT INTO build_subject_keys SELECT * FROM document_subject_keys('build_removed');
+-- The removed documents' per-key document counts (sql/subjects/count_macros.sql), taken off the previous build's by
+-- sql/incremental/counts.sql.
+CREATE OR REPLACE TEMP VIEW removed_key_document AS
+SELECT * FROM core.subject_key_document WHERE document_id IN (SELECT document_id FROM build_removed);
+CREATE OR REPLACE TEMP VIEW removed_sighting AS
+SELECT * FROM core.subject_sighting WHERE document_id IN (SELECT document_id FROM build_removed);
+CREATE TEMP TABLE removed_key_count AS SELECT * FROM subject_count_keys('removed_key_document', 'removed_sighting');
+CREATE TEMP TABLE removed_name_count AS SELECT * FROM subject_count_names('removed_sighting');
+CREATE TEMP TABLE removed_census_count AS SELECT * FROM subject_count_census('removed_names');
