@@ -72,14 +72,17 @@ def _record_sha(d: Path) -> str:
 
 
 def inputs_fingerprint(staged_dirs: list[Path], extra_errors: list[dict] | None = None,
-                       paths: dict[str, str] | None = None, code_fp: str | None = None) -> str:
+                       paths: dict[str, str] | None = None, code_fp: str | None = None,
+                       record_shas: dict[Path, str] | None = None) -> str:
     """Digest of everything a build reads: the staged documents (their folder names carry content hash
     and parser version; their records, so that a document staged again under the same name counts as changed),
-    where each document is now (``paths``), the errors recorded outside staging, and :func:`code_fingerprint`."""
+    where each document is now (``paths``), the errors recorded outside staging, and :func:`code_fingerprint`.
+    ``record_shas``: the records' digests where the caller has read them already."""
     h = hashlib.sha256()
     for d in sorted(staged_dirs, key=lambda d: d.name):
         h.update(d.name.encode())
-        h.update(_record_sha(d).encode())
+        sha = (record_shas or {}).get(d)
+        h.update((sha if sha is not None else _record_sha(d)).encode())
     h.update(json.dumps(sorted((paths or {}).items())).encode())
     h.update(json.dumps(extra_errors or [], sort_keys=True, default=str).encode())
     h.update((code_fp or code_fingerprint()).encode())
@@ -175,15 +178,18 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         p.unlink(missing_ok=True)
     # document records are read here (DuckDB's read_json over many small files needs far more memory:
     # 2,000 files exhausted 19 GiB in the benchmark) and handed to the load SQL as one frame
-    records, state = [], {}
+    records, state, shas = [], {}, {}
     for d in staged_dirs:
-        if not (d / "document.json").exists():
+        try:  # (read once: the record and its digest, which the fingerprint and the state compare)
+            raw = (d / "document.json").read_bytes()
+        except FileNotFoundError:
             continue
-        r = json.loads((d / "document.json").read_text(encoding="utf-8"))
+        r = json.loads(raw.decode("utf-8"))
+        shas[d] = hashlib.sha256(raw).hexdigest()[:16]
         if paths and r.get("document_id") in paths:
             r["source_path"] = paths[r["document_id"]]
         records.append(r)
-        state[r["document_id"]] = (d.name, _record_sha(d), r.get("source_path"))
+        state[r["document_id"]] = (d.name, shas[d], r.get("source_path"))
     by_id = {d.name.split("-")[0]: d for d in staged_dirs}
     code_fp = code_fingerprint()
     base = None if full else _previous_state(warehouse, code_fp)
@@ -279,7 +285,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
                 run_sql_file(con, f)
         stats = summary(con)
         con.execute(sql_text("build_info.sql", "incremental"),
-                    [inputs_fingerprint(staged_dirs, extra_errors, paths, code_fp), datetime.now(timezone.utc).replace(tzinfo=None),
+                    [inputs_fingerprint(staged_dirs, extra_errors, paths, code_fp, shas), datetime.now(timezone.utc).replace(tzinfo=None),
                      code_fp, "incremental" if incremental else "full"])
         con.execute("DELETE FROM core.build_documents")
         insert_rows(con, "core.build_documents", [(i, *state[i]) for i in sorted(state)])
