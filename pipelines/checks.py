@@ -388,27 +388,16 @@ def prune_validation_results(gx_root: Path, keep: int) -> int:
     return removed
 
 
-def _gx_worker_main():
-    """The GX process (``python -c "from pipelines.checks import _gx_worker_main; _gx_worker_main()" PID``, started by
-    :mod:`pipelines.gxproc`): imports GX at once, then reads the GX root on stdin (sent once a build is certain: only
-    then does it open the context, which may write the project), then answers one request (frame, rules, GX root)
-    with ("ok", validate_with_gx's result) or ("error", why), builds that run's Data Docs after answering (the build
-    goes on meanwhile; the refresh waits for this process at its end: gxproc.discard), and ends at the end of its
-    input."""
+def _gx_worker_main(conn_in, conn_out):
+    """The GX process's work (:func:`pipelines.gxproc.child_main` imported GX, then this module): reads the GX root
+    on ``conn_in`` (sent once a build is certain: only then does it open the context, which may write the project),
+    then answers one request (frame, rules, GX root) with ("ok", validate_with_gx's result) or ("error", why) on
+    ``conn_out``, builds that run's Data Docs after answering (the build goes on meanwhile; the refresh waits for
+    this process at its end: gxproc.discard), and ends at the end of its input."""
     import sys
     import traceback
 
-    from .refresh import child_pipes
-
-    conn_in, conn_out = child_pipes()
     try:
-        from .gxproc import defer_imports
-
-        defer_imports()
-        try:
-            import great_expectations  # noqa: F401 - the seconds this process is for; writes nothing
-        except Exception:  # noqa: BLE001 - the request runs it again and reports the failure
-            pass
         gx_root = Path(conn_in.recv())
         try:
             gx_checkpoint(load_rules(), gx_root)  # the context, while the build runs

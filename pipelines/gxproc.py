@@ -1,5 +1,5 @@
-"""The process that runs a refresh's Great Expectations checkpoint (the parent's side; the child is
-:func:`pipelines.checks._gx_worker_main`).
+"""The process that runs a refresh's Great Expectations checkpoint (the parent's side, and the child's entry
+:func:`child_main`; its work is :func:`pipelines.checks._gx_worker_main`).
 
 Importing GX costs seconds of CPU (2-5 s on this machine), and in a thread of the building process it would take
 the GIL from the build's DuckDB queries: both slow down. So a refresh runs GX in a child process, which imports GX
@@ -70,13 +70,37 @@ def defer_imports(names=DEFERRED_IMPORTS) -> None:
         sys.meta_path.insert(0, _Deferred([n for n in names if n not in sys.modules]))
 
 
+def child_main() -> None:
+    """The GX process (``python -c "from pipelines.gxproc import child_main; child_main()" PARENT_PID``): its pipes,
+    then GX's import at once — before cnbudget's check module and what that imports (duckdb, the registry; pandas
+    comes with GX): GX's import is the longest path of a small refresh, begun 0.6 s sooner so — then the checks'
+    work (:func:`pipelines.checks._gx_worker_main`), which ends the process."""
+    import traceback
+
+    from .childproc import child_pipes
+
+    conn_in, conn_out = child_pipes()
+    defer_imports()
+    try:
+        import great_expectations  # noqa: F401 - the seconds this process is for; writes nothing
+    except Exception:  # noqa: BLE001 - the request runs it again and reports the failure
+        pass
+    try:
+        from .checks import _gx_worker_main
+    except BaseException:  # noqa: BLE001 - the build sees the pipe close and runs GX itself
+        traceback.print_exc(limit=5)
+        sys.stderr.flush()
+        os._exit(1)
+    _gx_worker_main(conn_in, conn_out)
+
+
 class GXProcess:
     def __init__(self):
         import multiprocessing.connection as mpc
         import subprocess
 
-        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.checks import _gx_worker_main; "
-                                      "_gx_worker_main()", str(os.getpid())],
+        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.gxproc import child_main; child_main()",
+                                      str(os.getpid())],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.rx = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from .config import gx_dir, staging_dir
 from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
+from .childproc import child_pipes
 from .limits import LIMIT_KINDS, Limits, fault
 from .warehouse import inputs_fingerprint, live_fingerprint, publish, refresh_lock
 
@@ -445,26 +446,12 @@ def _child_main():
         os._exit(code)
 
 
-def child_pipes():
-    """In a child started as ``python -c … PARENT_PID`` with pipes on stdin and stdout (an extraction worker, the GX
-    process): die with the parent, and the two pipes as connections (in, out); stdin then reads nothing and stdout
-    goes to stderr, so that a stray print of a library cannot corrupt the protocol."""
-    import sys
-
-    _die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else None)
-    conn_in = mpc.Connection(os.dup(0), writable=False)
-    conn_out = mpc.Connection(os.dup(1), readable=False)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(2, 1)
-    return conn_in, conn_out
-
-
 def _child_loop():
     import resource
 
     conn_in, conn_out = child_pipes()
     _lower_priority()
+    _warm_up()  # the readers' imports before the limits arrive: a worker the CLI started ahead imports meanwhile
     try:
         limits_d, fault_spec, parser_version = conn_in.recv()
     except (EOFError, OSError):
@@ -482,7 +469,6 @@ def _child_loop():
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         except (ValueError, OSError):
             pass
-    _warm_up()
     while True:
         try:
             task = conn_in.recv()
@@ -536,21 +522,6 @@ def _warm_up():
     gc.set_threshold(*pdf.GC_THRESHOLD)
 
 
-def _die_with_parent(parent: int | None):
-    """Linux: this process gets SIGKILL when the refresh that started it ends, however it ends (SIGKILL
-    included) — an extraction never outlives its refresh."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if parent is not None and os.getppid() != parent:  # the parent was gone before the signal was armed
-        os._exit(1)
-
-
 def _vm_peak_kb(pid: int) -> int | None:
     """Peak address space of a process (VmPeak, kB), None when it cannot be read."""
     try:
@@ -565,13 +536,9 @@ def _vm_peak_kb(pid: int) -> int | None:
 
 class _Child:
     def __init__(self, limits: Limits, fault_spec: str):
-        import subprocess
-        import sys
+        from .childproc import start_worker
 
-        # its own process group: whatever it starts is killed with it (killpg); _die_with_parent() covers
-        # the refresh being killed outright
-        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.refresh import _child_main; _child_main()",
-                                      str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, process_group=0)
+        self.proc = start_worker()  # (its own process group: see childproc)
         self.peak_kb = 0
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
@@ -753,6 +720,9 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                 children.append(_Child(limits, fault_spec))
         _extract_todo(todo, staging, limits, force, override, finish, done, fault_spec, children)
     finally:
+        from .childproc import discard_workers_ahead
+
+        discard_workers_ahead()  # (started by the CLI, not needed: every document was staged)
         for c in children:
             if c.doc is not None:
                 c.kill(staging)

@@ -1,0 +1,92 @@
+"""The child processes of a refresh (its extraction workers, its Great Expectations process): how one starts. Light:
+imports nothing a child has not yet asked for."""
+from __future__ import annotations
+
+import multiprocessing.connection as mpc
+import os
+import signal
+import sys
+
+
+def child_pipes():
+    """In a child started as ``python -c … PARENT_PID`` with pipes on stdin and stdout (an extraction worker, the GX
+    process): die with the parent, and the two pipes as connections (in, out); stdin then reads nothing and stdout
+    goes to stderr, so that a stray print of a library cannot corrupt the protocol."""
+    die_with_parent(int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else None)
+    conn_in = mpc.Connection(os.dup(0), writable=False)
+    conn_out = mpc.Connection(os.dup(1), readable=False)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    return conn_in, conn_out
+
+
+def die_with_parent(parent: int | None):
+    """Linux: this process gets SIGKILL when the refresh that started it ends, however it ends (SIGKILL
+    included) — an extraction worker or the GX process never outlives its refresh."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if parent is not None and os.getppid() != parent:  # the parent was gone before the signal was armed
+        os._exit(1)
+
+
+# An extraction worker is `python -c WORKER_COMMAND PARENT_PID`: it imports the readers, then reads its limits and
+# documents on stdin (pipelines.refresh._child_main). The CLI starts one as it starts (start_worker_ahead), so that
+# its imports (a second or more) overlap the CLI's own imports and discovery; the refresh's first worker is that one.
+WORKER_COMMAND = "from pipelines.refresh import _child_main; _child_main()"
+_AHEAD: list = []
+
+
+def _popen_worker():
+    import subprocess
+
+    # its own process group: whatever it starts is killed with it (killpg); die_with_parent() covers the refresh
+    # being killed outright
+    return subprocess.Popen([sys.executable, "-c", WORKER_COMMAND, str(os.getpid())], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, close_fds=True, process_group=0)
+
+
+def start_worker_ahead() -> None:
+    """Start an extraction worker before the refresh knows whether it has anything to extract (the CLI, at launch);
+    :func:`discard_workers_ahead` kills it when the refresh did not take it."""
+    if not _AHEAD:
+        try:
+            _AHEAD.append(_popen_worker())
+        except OSError:
+            pass
+
+
+def start_worker():
+    """An extraction worker process (Popen, pipes on stdin and stdout): the one started ahead if it is still there,
+    else a new one."""
+    while _AHEAD:
+        p = _AHEAD.pop()
+        if p.poll() is None:
+            return p
+        _kill(p)
+    return _popen_worker()
+
+
+def discard_workers_ahead() -> None:
+    """Kill the worker started ahead and not taken (nothing to extract)."""
+    while _AHEAD:
+        _kill(_AHEAD.pop())
+
+
+def _kill(p) -> None:
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    p.wait()
+    for f in (p.stdin, p.stdout):
+        try:
+            f.close()
+        except OSError:
+            pass
