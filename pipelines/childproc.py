@@ -36,57 +36,12 @@ def die_with_parent(parent: int | None):
         os._exit(1)
 
 
-# An extraction worker is `python -c WORKER_COMMAND PARENT_PID`: it imports the readers, then reads its limits and
-# documents on stdin (pipelines.refresh._child_main). The CLI starts one as it starts (start_worker_ahead), so that
-# its imports (a second or more) overlap the CLI's own imports and discovery; the refresh's first worker is that one.
-WORKER_COMMAND = "from pipelines.refresh import _child_main; _child_main()"
-_AHEAD: list = []
-
-
-def _popen_worker():
+def start_worker():
+    """An extraction worker process (Popen, pipes on stdin and stdout): ``python -c … PARENT_PID`` running
+    :func:`pipelines.refresh._child_main`, in a process group of its own: whatever it starts is killed with it
+    (killpg); :func:`die_with_parent` covers the refresh being killed outright."""
     import subprocess
 
-    # its own process group: whatever it starts is killed with it (killpg); die_with_parent() covers the refresh
-    # being killed outright
-    return subprocess.Popen([sys.executable, "-c", WORKER_COMMAND, str(os.getpid())], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, close_fds=True, process_group=0)
-
-
-def start_worker_ahead() -> None:
-    """Start an extraction worker before the refresh knows whether it has anything to extract (the CLI, at launch);
-    :func:`discard_workers_ahead` kills it when the refresh did not take it."""
-    if not _AHEAD:
-        try:
-            _AHEAD.append(_popen_worker())
-        except OSError:
-            pass
-
-
-def start_worker():
-    """An extraction worker process (Popen, pipes on stdin and stdout): the one started ahead if it is still there,
-    else a new one."""
-    while _AHEAD:
-        p = _AHEAD.pop()
-        if p.poll() is None:
-            return p
-        _kill(p)
-    return _popen_worker()
-
-
-def discard_workers_ahead() -> None:
-    """Kill the worker started ahead and not taken (nothing to extract)."""
-    while _AHEAD:
-        _kill(_AHEAD.pop())
-
-
-def _kill(p) -> None:
-    try:
-        os.killpg(p.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    p.wait()
-    for f in (p.stdin, p.stdout):
-        try:
-            f.close()
-        except OSError:
-            pass
+    return subprocess.Popen([sys.executable, "-c", "from pipelines.refresh import _child_main; _child_main()",
+                             str(os.getpid())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True,
+                            process_group=0)

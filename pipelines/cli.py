@@ -26,19 +26,16 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
             full: bool = typer.Option(False, "--full", help="rebuild every row of the warehouse from the staged "
                                       "documents (default: incremental, only new, changed and removed documents)")):
     """Extract every document under RAW, build the warehouse, run the checks, swap it in."""
-    from . import childproc, gxproc
+    from . import gxproc
 
     # GX's import (seconds) starts now, on the other core, before this process has even imported its readers; a
     # refresh that turns out to build nothing kills it (pipelines/gxproc.py). While the build waits for its answer,
     # this process warms the dashboard's chart renderer (its first chart costs about a second).
     gxproc.start()
-    # so does an extraction worker's import of the readers (the refresh's first worker is that one)
-    childproc.start_worker_ahead()
     gxproc.while_waiting(_warm_dashboard)
     try:
         _refresh_command(raw, warehouse, force, full)
     finally:
-        childproc.discard_workers_ahead()
         gxproc.discard()
 
 

@@ -25,9 +25,9 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+from .childproc import child_pipes
 from .config import gx_dir, staging_dir
 from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
-from .childproc import child_pipes
 from .limits import LIMIT_KINDS, Limits, fault
 from .warehouse import inputs_fingerprint, live_fingerprint, publish, refresh_lock
 
@@ -451,7 +451,6 @@ def _child_loop():
 
     conn_in, conn_out = child_pipes()
     _lower_priority()
-    _warm_up()  # the readers' imports before the limits arrive: a worker the CLI started ahead imports meanwhile
     try:
         limits_d, fault_spec, parser_version = conn_in.recv()
     except (EOFError, OSError):
@@ -469,6 +468,7 @@ def _child_loop():
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         except (ValueError, OSError):
             pass
+    _warm_up()
     while True:
         try:
             task = conn_in.recv()
@@ -538,7 +538,7 @@ class _Child:
     def __init__(self, limits: Limits, fault_spec: str):
         from .childproc import start_worker
 
-        self.proc = start_worker()  # (its own process group: see childproc)
+        self.proc = start_worker()  # (its own process group)
         self.peak_kb = 0
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
@@ -720,9 +720,6 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                 children.append(_Child(limits, fault_spec))
         _extract_todo(todo, staging, limits, force, override, finish, done, fault_spec, children)
     finally:
-        from .childproc import discard_workers_ahead
-
-        discard_workers_ahead()  # (started by the CLI, not needed: every document was staged)
         for c in children:
             if c.doc is not None:
                 c.kill(staging)
