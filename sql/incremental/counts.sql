@@ -11,24 +11,20 @@ SELECT * FROM core.subject_sighting WHERE document_id IN (SELECT document_id FRO
 CREATE OR REPLACE TEMP VIEW loaded_names AS
 SELECT * FROM core.subject_name_document WHERE document_id IN (SELECT document_id FROM build_load);
 
-CREATE OR REPLACE TEMP TABLE delta_key_count AS
-SELECT classification, subject_code, fiscal_year, sum(n_documents) AS n_documents FROM (
-    SELECT * FROM subject_count_keys('loaded_key_document', 'loaded_sighting')
-    UNION ALL
-    SELECT classification, subject_code, fiscal_year, -n_documents FROM removed_key_count
-) GROUP BY ALL;
-CREATE OR REPLACE TEMP TABLE delta_name_count AS
-SELECT classification, code, fiscal_year, name, sum(n_documents) AS n_documents FROM (
-    SELECT * FROM subject_count_names('loaded_sighting')
-    UNION ALL
-    SELECT classification, code, fiscal_year, name, -n_documents FROM removed_name_count
-) GROUP BY ALL;
+-- (a count table's delta: the loaded documents' counts plus, the removed ones' minus, per key)
+CREATE OR REPLACE TEMP MACRO count_delta(plus, minus) AS TABLE
+SELECT * EXCLUDE (n_documents), sum(n_documents) AS n_documents
+FROM (SELECT * FROM query_table(plus)
+      UNION ALL BY NAME
+      SELECT * REPLACE (-n_documents AS n_documents) FROM query_table(minus))
+GROUP BY ALL;
+CREATE OR REPLACE TEMP VIEW loaded_key_count AS SELECT * FROM subject_count_keys('loaded_key_document', 'loaded_sighting');
+CREATE OR REPLACE TEMP VIEW loaded_name_count AS SELECT * FROM subject_count_names('loaded_sighting');
+CREATE OR REPLACE TEMP VIEW loaded_census_count AS SELECT * FROM subject_count_census('loaded_names');
+CREATE OR REPLACE TEMP TABLE delta_key_count AS SELECT * FROM count_delta('loaded_key_count', 'removed_key_count');
+CREATE OR REPLACE TEMP TABLE delta_name_count AS SELECT * FROM count_delta('loaded_name_count', 'removed_name_count');
 CREATE OR REPLACE TEMP TABLE delta_census_count AS
-SELECT code, classification, fiscal_year, subject_name, sum(n_documents) AS n_documents FROM (
-    SELECT * FROM subject_count_census('loaded_names')
-    UNION ALL
-    SELECT code, classification, fiscal_year, subject_name, -n_documents FROM removed_census_count
-) GROUP BY ALL;
+SELECT * FROM count_delta('loaded_census_count', 'removed_census_count');
 
 -- the codes whose census may change, and their census rows before the change
 CREATE OR REPLACE TEMP TABLE census_codes AS
