@@ -337,14 +337,11 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
          r["parent_code"] or None, int(r["first_year"]) if r["first_year"] else None,
          int(r["last_year"]) if r["last_year"] else None, int(r["n_documents"]), r["status"],
          r["conflict"] == "true", r["variants"] or None, r["first_seen"]) for r in rows])
+    # an incremental build (documents given): the loaded documents' resolution is also kept apart (subject_resolved:
+    # sql/subjects/loaded_none.sql) for the steps after, which would otherwise scan every row
+    keep = documents is not None
     if documents is None:
-        con.execute("CREATE OR REPLACE TABLE core.subject_sighting (document_id VARCHAR, table_seq INTEGER, "
-                    "table_type VARCHAR, classification VARCHAR, code VARCHAR, name VARCHAR, name_key VARCHAR, "
-                    "fiscal_year INTEGER, page INTEGER)")
         documents = [r[0] for r in con.execute(sql_text("documents.sql", "subjects")).fetchall()]
-        keep = False
-    else:  # an incremental build: the loaded documents' resolution is also kept apart (subject_resolved:
-        keep = True  # sql/subjects/loaded_none.sql) for the steps after, which would otherwise scan every row
     d = _Dictionary(rows)
     # document by document in chunks: the Python work (and its memory) is bounded by a chunk, not the corpus
     for i in range(0, len(documents), CHUNK_DOCUMENTS):

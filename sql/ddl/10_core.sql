@@ -138,6 +138,13 @@ CREATE TABLE core.parse_issues (
     message VARCHAR, page INTEGER, line INTEGER, src_ref VARCHAR
 );
 
+-- Every code + name pair printed in a document, normalised table or not, with its name key and first page
+-- (pipelines/subjects.register): what dim_name_matches_dictionary compares, and the sightings of core.dim_subject.
+CREATE TABLE core.subject_sighting (
+    document_id VARCHAR, table_seq INTEGER, table_type VARCHAR, classification VARCHAR, code VARCHAR, name VARCHAR,
+    name_key VARCHAR, fiscal_year INTEGER, page INTEGER
+);
+
 -- Each subject row's code as printed and as resolved (pipelines/subjects.register: printed, or resolved from a name or an
 -- own-level code through the subject dictionary), per document.
 CREATE TABLE core.subject_resolution (
