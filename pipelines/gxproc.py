@@ -114,13 +114,13 @@ class GXProcess:
         self.tx.send(str(gx_root))
         self.opened = True
 
-    def validate(self, gx_df, rules, gx_root: Path):
+    def validate(self, frames, rules, gx_root: Path):
         """The child's (failed, per_rule, docs); None when it could not give them (the caller runs GX itself and so
         reports whatever failed). While it works, the registered :func:`while_waiting` tasks run in a thread of
         this process, idle until the answer."""
         _run_while_waiting()  # before the send, which blocks until the child reads (it may still be importing)
         try:
-            self.tx.send((gx_df, rules, str(gx_root)))
+            self.tx.send((frames, rules, str(gx_root)))
         except (OSError, ValueError) as e:
             log.warning("GX process failed (%s); running the checks here", e)
             return None
