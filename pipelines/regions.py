@@ -77,6 +77,18 @@ def _prefix(text: str, names: list[tuple[str, dict]]) -> list[tuple[str, dict]]:
     return [(n, r) for n, r in hits if len(n) == best]
 
 
+@functools.cache
+def _names(year: int) -> tuple[list, list, list]:
+    """(county, prefecture, province) (name, row) pairs of the year's frame (the province also by its short form
+    + 省): worked out once per year, not per document."""
+    rows = _rows(year)
+    counties = [(r["county_name"], r) for r in rows if r["county_name"] and r["county_name"] not in _PLACEHOLDERS]
+    cities = [(r["city_name"], r) for r in rows if r["city_name"] and r["city_name"] not in _PLACEHOLDERS]
+    provs = [(r["province_name"], r) for r in rows if r["province_name"]]
+    provs += [(r["province_short"] + "省", r) for r in rows if r["province_short"] and r["province_name"].endswith("省")]
+    return counties, cities, provs
+
+
 def candidates(text: str, year: int, short: bool = False) -> list[Region]:
     """The divisions a text opens with, at the deepest level it names: "上海市普陀区…" → 普陀区 (310107),
     "深圳市交通运输局" → 深圳市 (440300), "江苏省委办公厅" → 江苏省 (320000), "平乡县…" → 平乡县.
@@ -107,10 +119,7 @@ def candidates(text: str, year: int, short: bool = False) -> list[Region]:
                 out.append(g)
         return out
 
-    counties = [(r["county_name"], r) for r in rows if r["county_name"] and r["county_name"] not in _PLACEHOLDERS]
-    cities = [(r["city_name"], r) for r in rows if r["city_name"] and r["city_name"] not in _PLACEHOLDERS]
-    provs = [(r["province_name"], r) for r in rows if r["province_name"]]
-    provs += [(r["province_short"] + "省", r) for r in rows if r["province_short"] and r["province_name"].endswith("省")]
+    counties, cities, provs = _names(year)
     p_hit = _prefix(text, provs)
     if p_hit:
         pname, prow = p_hit[0]
