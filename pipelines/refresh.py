@@ -450,7 +450,6 @@ def _child_loop():
     import resource
 
     conn_in, conn_out = child_pipes()
-    _lower_priority()
     try:
         limits_d, fault_spec, parser_version = conn_in.recv()
     except (EOFError, OSError):
@@ -489,19 +488,6 @@ def _child_loop():
             conn_out.send(res)
         except (BrokenPipeError, OSError):
             return
-
-
-WORKER_NICE = 5
-
-
-def _lower_priority():
-    """An extraction worker yields the CPU to the refresh's own process and to its GX process when they compete
-    (nice +5): the GX import, then the checks, are the longest path of a small refresh, while a large one keeps
-    both cores busy with workers either way (the same CPU seconds in another order)."""
-    try:
-        os.nice(WORKER_NICE)
-    except OSError:
-        pass
 
 
 def _warm_up():
