@@ -30,13 +30,29 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
 
     # GX's import (seconds) starts now, on the other core, before this process has even imported its readers; a
     # refresh that turns out to build nothing kills it (pipelines/gxproc.py). While the build waits for its answer,
-    # this process warms the dashboard's chart renderer (its first chart costs about a second).
+    # the dashboard's chart process starts (vl-convert's first chart costs about a second of CPU, and holds the GIL
+    # meanwhile: not in this process) and this process compiles the page's template and imports altair.
     gxproc.start()
+    gxproc.while_waiting(_start_charts, inline=True)
     gxproc.while_waiting(_warm_dashboard)
     try:
         _refresh_command(raw, warehouse, force, full)
     finally:
         gxproc.discard()
+        _stop_charts()
+
+
+def _start_charts():
+    from .dashboard import start_chart_process
+
+    start_chart_process()
+
+
+def _stop_charts():
+    if "pipelines.dashboard" in sys.modules:
+        from .dashboard import stop_chart_process
+
+        stop_chart_process()
 
 
 def _warm_dashboard():

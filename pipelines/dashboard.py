@@ -47,24 +47,123 @@ def _template():
     return env.get_template("dashboard.html.j2")
 
 
-def warm() -> None:
-    """Compile the page's template, import altair and render one tiny chart: vl-convert's first chart starts its
-    JavaScript engine (about a second); every later chart takes milliseconds. The CLI refresh does it while the
-    build waits for GX; charts() waits for a warm-up under way."""
+_TINY = {"data": {"values": [{"x": 1}]}, "mark": "bar", "encoding": {"x": {"field": "x", "type": "quantitative"}}}
+
+
+def warm(charts_too: bool = False) -> None:
+    """Compile the page's template and import altair (the CLI refresh does it in a thread while the build waits
+    for GX; charts() waits for a warm-up under way); ``charts_too``: render one tiny chart here as well (vl-convert's
+    first chart starts its JavaScript engine: about a second, holding the GIL — the CLI has its chart process do it
+    instead, :func:`start_chart_process`)."""
     _template()
     with _WARM:
         import altair  # noqa: F401
+
+        if charts_too:
+            import vl_convert as vlc
+
+            vlc.vegalite_to_svg(_TINY)
+
+
+# ---------------------------------------------------------------- the chart process
+# vl-convert holds the GIL while it renders, its first chart (the JavaScript engine starting) for about a second: in
+# the refresh's own process that second would stall the thread waiting for GX's answer. The CLI refresh starts a
+# process that imports vl-convert and renders a tiny chart while the build waits for GX; the page's charts are then
+# rendered there. It ends with the refresh (stop_chart_process; die_with_parent if the refresh is killed).
+_CHARTS: "ChartProcess | None" = None
+
+
+class ChartProcess:
+    def __init__(self):
+        import multiprocessing.connection as mpc
+        import os
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen([sys.executable, "-c", "from pipelines.dashboard import chart_process_main; "
+                                      "chart_process_main()", str(os.getpid())],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
+        self.rx = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
+
+    def svg(self, spec: dict) -> str | None:
+        """The chart as SVG; None when the process could not render it (the caller renders it itself)."""
+        try:
+            self.tx.send(spec)
+            status, value = self.rx.recv()
+        except (EOFError, OSError, ValueError):
+            return None
+        return value if status == "ok" else None
+
+    def stop(self, timeout: float = 5) -> None:
+        for c in (self.tx, self.rx):
+            try:
+                c.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=timeout)
+        except Exception:  # noqa: BLE001
+            self.proc.kill()
+            self.proc.wait()
+
+
+def chart_process_main() -> None:
+    """The chart process (``python -c "…chart_process_main()" PARENT_PID``): vl-convert warmed with a tiny chart,
+    then a Vega-Lite spec in, ("ok", SVG) or ("error", why) out, until its input ends."""
+    import os
+    import sys
+
+    from .childproc import child_pipes
+
+    conn_in, conn_out = child_pipes()
+    try:
         import vl_convert as vlc
 
-        vlc.vegalite_to_svg({"data": {"values": [{"x": 1}]}, "mark": "bar",
-                             "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+        vlc.vegalite_to_svg(_TINY)
+        while True:
+            spec = conn_in.recv()
+            try:
+                out = ("ok", vlc.vegalite_to_svg(spec))
+            except Exception as e:  # noqa: BLE001 - the page renders that chart in its own process
+                out = ("error", f"{type(e).__name__}: {e}")
+            conn_out.send(out)
+    except (EOFError, OSError, KeyboardInterrupt, ImportError):
+        pass
+    finally:
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def start_chart_process() -> None:
+    """Start the chart process (from the thread that renders the page: see die_with_parent); once per process."""
+    global _CHARTS
+    if _CHARTS is None:
+        try:
+            _CHARTS = ChartProcess()
+        except OSError:
+            _CHARTS = None
+
+
+def stop_chart_process() -> None:
+    global _CHARTS
+    w, _CHARTS = _CHARTS, None
+    if w is not None:
+        w.stop()
 
 
 def _svg(chart) -> str:
+    spec = chart.to_dict(validate=False)  # (the specs are this module's: validating them against the Vega-Lite schema
+    # took a third of the charts' time)
+    if _CHARTS is not None:
+        out = _CHARTS.svg(spec)
+        if out is not None:
+            return out
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(chart.to_dict(validate=False))  # (the specs are this module's: validating them
-    # against the Vega-Lite schema took a third of the charts' time)
+    return vlc.vegalite_to_svg(spec)
 
 
 COUNTY_CHART_MAX = 30

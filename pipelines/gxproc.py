@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _WORKER: "GXProcess | None" = None
 _DRAINING: "list[GXProcess]" = []  # answered the build, building the Data Docs
-_WHILE_WAITING: "list[Callable[[], None]]" = []
+_WHILE_WAITING: "list[tuple[Callable[[], None], bool]]" = []  # (task, run inline)
 _WAITING_THREADS: "list[threading.Thread]" = []
 
 
@@ -236,11 +236,13 @@ def discard(docs_timeout: float = 600) -> None:
         t.join(timeout=60)
 
 
-def while_waiting(task: Callable[[], None]) -> None:
-    """Run ``task`` (once, in a thread) while this process waits for the GX process's answer, the next time it does:
-    the CLI warms its dashboard renderer there."""
+def while_waiting(task: Callable[[], None], inline: bool = False) -> None:
+    """Run ``task`` (once) when this process next waits for the GX process's answer: in a thread, or ``inline``
+    (a task that only starts something, such as a process that must be the child of this thread: a child started
+    from a thread is killed when that thread ends, :func:`pipelines.childproc.die_with_parent`). The CLI starts
+    its chart process and warms its dashboard there."""
     with _LOCK:
-        _WHILE_WAITING.append(task)
+        _WHILE_WAITING.append((task, inline))
 
 
 def _run_while_waiting():
@@ -248,15 +250,17 @@ def _run_while_waiting():
         tasks = list(_WHILE_WAITING)
         _WHILE_WAITING.clear()
 
-    def run():
-        for t in tasks:
+    def run(todo):
+        for t in todo:
             try:
                 t()
             except Exception:  # noqa: BLE001 - a head start only: the task's own caller does the work anyway
                 log.debug("task while waiting for GX failed", exc_info=True)
 
-    if tasks:
-        t = threading.Thread(target=run, name="cnbudget-while-gx", daemon=True)
+    run([t for t, inline in tasks if inline])
+    threaded = [t for t, inline in tasks if not inline]
+    if threaded:
+        t = threading.Thread(target=run, args=(threaded,), name="cnbudget-while-gx", daemon=True)
         t.start()
         with _LOCK:
             _WAITING_THREADS.append(t)

@@ -67,3 +67,49 @@ def test_dashboard_with_seeds_and_real_pdfs(tmp_path, pingxiang, hezheng):
         assert dept in dom
     assert "<td>320000</td>" in dom  # province-level documents carry the province code
     assert dom.count("<svg") >= 3 and 'id="findings"' in dom
+
+
+def test_chart_process_renders_the_charts_vl_convert_renders_here_and_ends(seed_warehouse):
+    """The CLI's chart process (vl-convert in a child: its first chart holds the GIL for a second) gives the same
+    SVG as vl-convert in this process, for the seed warehouse's three charts, and ends when stopped."""
+    import os
+    import time
+
+    import vl_convert as vlc
+
+    from pipelines import dashboard
+    from pipelines.sqlfiles import sql_text
+    from pipelines.warehouse import connect_readonly
+
+    wh, _ = seed_warehouse
+    con = connect_readonly(wh)
+    try:
+        rules, counties, trend = (con.execute(sql_text(q, "dashboard")).df()
+                                  for q in ("rules.sql", "counties.sql", "trend.sql"))
+    finally:
+        con.close()
+    here = dashboard.charts(rules, counties, trend)
+    assert sorted(here) == ["counties", "rules", "trend"]
+    dashboard.start_chart_process()
+    proc = dashboard._CHARTS.proc
+    try:
+        sent = []  # (spec, what the process answered: None if it could not render it)
+        real_svg = dashboard._CHARTS.svg
+
+        def svg(spec):
+            sent.append((spec, real_svg(spec)))
+            return sent[-1][1]
+
+        dashboard._CHARTS.svg = svg
+        there = dashboard.charts(rules, counties, trend)
+    finally:
+        dashboard.stop_chart_process()
+    assert [out is not None for _, out in sent] == [True, True, True]
+    assert there == here and [out for _, out in sent] == [here["rules"], here["counties"], here["trend"]]
+    assert there["counties"] == vlc.vegalite_to_svg(sent[1][0])
+    assert "和政县" in there["counties"] and "平乡县" in there["counties"]
+    deadline = time.monotonic() + 10
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() == 0 and dashboard._CHARTS is None
+    assert not os.path.exists(f"/proc/{proc.pid}/cmdline")
