@@ -26,7 +26,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from .config import EXPECTATIONS_DIR, SQL_DIR
 from .narrative import narrative_map
@@ -131,7 +130,7 @@ def _register_static_references(con: duckdb.DuckDBPyConnection):
     for p in pats:
         re.compile(p[3])
     insert_rows(con, "core.ref_text_pattern", pats)
-    from .readers.ocr import settings as ocr_settings
+    from .readers.ocr_settings import settings as ocr_settings
 
     con.execute("CREATE OR REPLACE TABLE core.ref_ocr_setting (setting VARCHAR, value DOUBLE)")
     insert_rows(con, "core.ref_ocr_setting", sorted(ocr_settings().items()))
@@ -170,6 +169,8 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule],
     the per-document tables through views restricted to them (sql/checks_io/scope_views.sql) — and a corpus-wide
     rule's on the codes and years in ``core.check_scope_code``; the corpus-wide rule (which reads every document's
     subject names) has its other instances counted per document (the second item)."""
+    import pandas as pd  # (not at import: a build without checks never needs it)
+
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
     # the rules read the per-document tables through chk_<table> views: the re-checked documents only when scoped
     con.execute("SET VARIABLE check_scoped = ?", [scoped])
@@ -312,6 +313,8 @@ def _suite_frames(df: pd.DataFrame, rules: dict[str, Rule]) -> dict[str, pd.Data
     per rule, ``<rule>.excess`` or ``<rule>.passed``, holding that rule's value on its rows and null on the others'.
     A suite whose rules have no instance in this run gets an empty frame: it is still validated (every run has a
     result of every suite)."""
+    import pandas as pd
+
     out = {}
     for fam in sorted({r.family for r in rules.values()}):
         names = sorted(r.rule for r in rules.values() if r.family == fam)
@@ -462,6 +465,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     ``core.check_scope_code``,
     go to GX; every other document's findings and counts of the previous run are carried into this run as they
     were (its inputs are unchanged)."""
+    import pandas as pd
+
     run_id = run_id or uuid.uuid4().hex[:12]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rules = load_rules()

@@ -31,7 +31,7 @@ from .segment import segment
 SUPPORTED = {".txt": "text", ".pdf": "pdf"}
 _PARSER_SOURCES = ("text.py", "blocks.py", "segment.py", "normalize.py", "headers.py", "registry.py", "targets.py", "narrative.py",
                    "narrative_map.csv", "extract.py", "regions.py", "metadata.py", "readers/text_export.py",
-                   "readers/pdf.py", "readers/ocr.py")
+                   "readers/pdf.py", "readers/ocr.py", "readers/ocr_settings.py")
 
 
 def _vocab_files() -> list[Path]:

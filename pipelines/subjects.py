@@ -43,7 +43,7 @@ from pathlib import Path
 import duckdb
 
 from .config import ROOT
-from .sqlfiles import documents_param, insert_rows, sql_text
+from .sqlfiles import documents_param, frame_of, insert_rows, register_frame, sql_text
 from .text import clean, is_amount
 
 VOCAB_DIR = ROOT / "vocab"
@@ -149,38 +149,15 @@ def pairs_from_row(cols: list[int], texts: list[str]) -> tuple[str, str] | None:
     return None
 
 
-def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, documents: list[str] | None = None) -> list[dict]:
+def sighting_frame(con: duckdb.DuckDBPyConnection, label: str | None = None,
+                   documents: list[str] | None = None) -> "pl.DataFrame":
     """Every code + name pair printed in a built warehouse: from the table cells (every table, normalised or
-    not) and from the budget facts; one record per document × code × printed name, with its first page.
-    ``documents``: only these documents' (an incremental build; None: every document)."""
-    out: dict[tuple, dict] = {}
-    # codes, names and paths repeat across rows and documents: each is worked out once
-    schemes: dict[tuple, Scheme | None] = {}
-    forms: dict[str | None, tuple[str, str, bool]] = {}
-    sources: dict[str | None, str] = {}
-
-    def add(doc, path, year, seq, tt, code, name, page, classification=None):
-        sk = (code, classification)
-        if sk not in schemes:
-            schemes[sk] = scheme_of(code, classification)
-        s = schemes[sk]
-        f = forms.get(name)
-        if f is None:
-            form = printed_form(name)
-            k = name_key(form)
-            f = forms[name] = (form, k, bool(k) and bool(_HAN.search(k)))
-        form, k, named = f
-        if s is None or not named:
-            return
-        rec = out.get((doc, s.classification, code, form))
-        # the first sighting: by page, then table (rows come in no particular order)
-        if rec is None or _first_key(page, seq) < _first_key(rec["page"], rec["table_seq"]):
-            if path not in sources:
-                sources[path] = _source(path, label)
-            out[(doc, s.classification, code, form)] = {
-                "classification": s.classification, "scheme": s.scheme, "code": code, "name": form, "key": k,
-                "fiscal_year": year, "document_id": doc, "source": sources[path], "page": page,
-                "table_seq": seq, "table_type": tt}
+    not) and from the budget facts; one row per document × code × printed name (its printed form), the first
+    sighting's (by page, then table; a cell before a fact on a tie): classification, scheme, code, name, key,
+    fiscal_year, document_id, source, page, table_seq, table_type.  ``documents``: only these documents' (an
+    incremental build; None: every document).  Names, codes and paths repeat across rows and documents: each
+    distinct one is worked out once in Python, the rows are joined and ranked in Polars."""
+    import polars as pl
 
     from .registry import REGISTRY
 
@@ -191,6 +168,7 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
         p = pairs_from_row(cols, texts)
         if p and scheme_of(p[0]):
             tables[(doc, seq, tt)].append((path, year, p[0], p[1], page, scheme_of(p[0]).classification))
+    cell_rows = []
     for (doc, seq, tt), pairs in tables.items():
         # a table prints one classification: one or two codes of another are something else (a unit code '302'
         # beside a unit's name in a 收入总表 of function codes)
@@ -200,16 +178,41 @@ def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, document
             continue
         for path, year, code, name, page, cls in pairs:
             if cls == major or n[cls] > 2:  # two classifications stitched into one table keep both
-                add(doc, path, year, seq, tt, code, name, page, cls)
-    for doc, path, year, seq, tt, cls, code, name, page in con.execute(
-            sql_text("fact_pairs.sql", "subjects"), documents_param(documents)).fetchall():
-        if name:
-            add(doc, path, year, seq, tt, code, name, page, cls)
-    return list(out.values())
+                cell_rows.append((doc, path, year, seq, tt, cls, code, name, page))
+    schema = {"document_id": pl.String, "source_path": pl.String, "fiscal_year": pl.Int32, "table_seq": pl.Int32,
+              "table_type": pl.String, "classification": pl.String, "code": pl.String, "name": pl.String,
+              "page": pl.Int32}
+    cells = pl.DataFrame(cell_rows, schema=list(schema), orient="row").cast(schema)
+    facts = frame_of(con, sql_text("fact_pairs.sql", "subjects"), documents_param(documents))
+    facts = facts.rename(dict(zip(facts.columns, schema))).cast(schema).filter(
+        pl.col("name").is_not_null() & (pl.col("name") != ""))
+    rows = pl.concat([cells, facts]).with_row_index("order")
+    names = rows.select(pl.col("name").unique())
+    forms = [(printed_form(n), name_key(printed_form(n))) for n in names["name"]]
+    names = names.with_columns(form=pl.Series([f for f, _ in forms], dtype=pl.String),
+                               key=pl.Series([k for _, k in forms], dtype=pl.String),
+                               named=pl.Series([bool(k) and bool(_HAN.search(k)) for _, k in forms],
+                                               dtype=pl.Boolean))
+    codes = rows.select("code", "classification").unique()
+    found = [scheme_of(c, cls) for c, cls in codes.iter_rows()]
+    codes = codes.with_columns(cls=pl.Series([s.classification if s else None for s in found], dtype=pl.String),
+                               scheme=pl.Series([s.scheme if s else None for s in found], dtype=pl.String))
+    paths = rows.select(pl.col("source_path").unique())
+    paths = paths.with_columns(source=pl.Series([_source(x, label) for x in paths["source_path"]], dtype=pl.String))
+    out = (rows.join(names, on="name", how="left", nulls_equal=True)
+           .join(codes, on=["code", "classification"], how="left", nulls_equal=True)
+           .filter(pl.col("named") & pl.col("scheme").is_not_null())
+           .join(paths, on="source_path", how="left", nulls_equal=True)
+           .sort([pl.col("page").is_null(), pl.col("page").fill_null(0), pl.col("table_seq").is_null(),
+                  pl.col("table_seq").fill_null(0), "order"])
+           .unique(["document_id", "cls", "code", "form"], keep="first", maintain_order=True))
+    return out.select(pl.col("cls").alias("classification"), "scheme", "code", pl.col("form").alias("name"), "key",
+                      "fiscal_year", "document_id", "source", "page", "table_seq", "table_type")
 
 
-def _first_key(page, seq) -> tuple:
-    return (page is None, page or 0, seq is None, seq or 0)
+def sightings(con: duckdb.DuckDBPyConnection, label: str | None = None, documents: list[str] | None = None) -> list[dict]:
+    """:func:`sighting_frame` as records."""
+    return sighting_frame(con, label, documents).to_dicts()
 
 
 def _source(path: str | None, label: str | None) -> str:
@@ -346,9 +349,11 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
     # document by document in chunks: the Python work (and its memory) is bounded by a chunk, not the corpus
     for i in range(0, len(documents), CHUNK_DOCUMENTS):
         chunk = documents[i:i + CHUNK_DOCUMENTS]
-        insert_rows(con, "core.subject_sighting", [
-            (s["document_id"], s["table_seq"], s["table_type"], s["classification"], s["code"], s["name"], s["key"],
-             s["fiscal_year"], s["page"]) for s in sightings(con, documents=chunk)])
+        register_frame(con, "chunk_sighting", sighting_frame(con, documents=chunk))
+        con.execute(sql_text("sighting_insert.sql", "subjects"))
+        if keep:
+            con.execute(sql_text("sighting_keep.sql", "subjects"))
+        con.unregister("chunk_sighting")
         _resolve_documents(con, d, chunk, keep)
 
 

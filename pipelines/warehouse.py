@@ -23,7 +23,7 @@ import polars as pl
 
 from .config import EXPECTATIONS_DIR, SQL_DIR, gx_dir
 from .limits import fault
-from .sqlfiles import documents_param, insert_rows, run_sql_file, sql_text
+from .sqlfiles import insert_rows, register_frame, run_sql_file, sql_text
 
 STAGED = ("tables", "cells", "budget", "projects", "targets", "narrative", "claims", "text_lines", "toc", "issues")
 
@@ -227,7 +227,7 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         for sql_name, recs in (("documents.sql", [r for r in records if r["document_id"] in new]),
                                ("ingest_errors.sql", records)):  # the ingest errors (small): always loaded whole
             if recs:
-                con.register("staged_documents", _documents_frame(recs))
+                register_frame(con, "staged_documents", _documents_frame(recs))
                 con.execute(sql_text(sql_name, "load"))
                 con.unregister("staged_documents")
         if extra_errors:
@@ -253,9 +253,9 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         register_subjects(con, documents=load if incremental else None)
         # each document's names of each code (the subject-name census's input: dim_one_name_per_code) and its codes
         # (with the sightings, the keys of core.dim_subject)
-        docs = documents_param(load if incremental else None)
-        run_sql_file(con, SQL_DIR / "subjects" / "names_by_document.sql", docs)
-        run_sql_file(con, SQL_DIR / "subjects" / "keys_by_document.sql", docs)
+        # (from the rows the subject steps read: every document's, or the loaded documents')
+        run_sql_file(con, SQL_DIR / "subjects" / "names_by_document.sql", {"all": not incremental})
+        run_sql_file(con, SQL_DIR / "subjects" / "keys_by_document.sql", {"all": not incremental})
         # how many documents print each subject key and name: counted whole, or brought up to date by the change
         run_sql_file(con, SQL_DIR / "incremental" / "counts.sql" if incremental else SQL_DIR / "subjects" / "counts_all.sql")
         lap("subjects")

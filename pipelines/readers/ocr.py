@@ -31,7 +31,6 @@ in the extraction worker pool under its limits (one core per worker).
 """
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import math
@@ -40,21 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .ocr_settings import VOCAB, confidence_floor, settings  # noqa: F401 - (part of this module's API)
+
 import re
 
 _SPACED = re.compile(r"(?<=[\d,.])\s+(?=[\d,.%])")  # "10, 271. 56": the gaps of a letter-spaced figure
-VOCAB = Path(__file__).resolve().parents[2] / "vocab" / "ocr.csv"
-
-
-@functools.lru_cache(maxsize=1)
-def settings() -> dict[str, float]:
-    """vocab/ocr.csv: setting,value,note."""
-    with open(VOCAB, encoding="utf-8") as fh:
-        return {r["setting"]: float(r["value"]) for r in csv.DictReader(fh) if r["setting"] and not r["setting"].startswith("#")}
-
-
-def confidence_floor() -> float:
-    return settings()["confidence_floor"]
 
 
 @dataclass

@@ -4,12 +4,8 @@
 -- the removed documents' (removed_*_count: sql/incremental/remove/10_keys.sql); a key no document prints any more
 -- leaves. The census rows of the codes this touches are kept as they were (census_before) for
 -- sql/incremental/check_scope_code.sql.
-CREATE OR REPLACE TEMP VIEW loaded_key_document AS
-SELECT * FROM core.subject_key_document WHERE document_id IN (SELECT document_id FROM build_load);
-CREATE OR REPLACE TEMP VIEW loaded_sighting AS
-SELECT * FROM core.subject_sighting WHERE document_id IN (SELECT document_id FROM build_load);
-CREATE OR REPLACE TEMP VIEW loaded_names AS
-SELECT * FROM core.subject_name_document WHERE document_id IN (SELECT document_id FROM build_load);
+-- (the loaded documents' rows of core.subject_key_document, subject_sighting and subject_name_document, kept apart
+-- as they were inserted: loaded_key_document, loaded_sighting, loaded_names)
 
 -- (a count table's delta: the loaded documents' counts plus, the removed ones' minus, per key)
 CREATE OR REPLACE TEMP MACRO count_delta(plus, minus) AS TABLE

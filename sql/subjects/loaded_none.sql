@@ -3,5 +3,7 @@
 -- out of the whole fact table costs a scan of every row (0.3-0.9 s at 10 M facts, per step). Empty to begin with.
 CREATE OR REPLACE TEMP TABLE subject_facts AS SELECT * FROM core.fact_budget_amount LIMIT 0;
 CREATE OR REPLACE TEMP TABLE subject_cells AS SELECT * FROM core.fact_table_cell LIMIT 0;
--- (the loaded documents' subject resolution: filled by pipelines/subjects.register, resolution_keep.sql)
+-- (the loaded documents' subject resolution and code + name sightings: filled by pipelines/subjects.register,
+-- resolution_keep.sql, sighting_keep.sql)
 CREATE OR REPLACE TEMP TABLE subject_resolved AS SELECT * FROM core.subject_resolution LIMIT 0;
+CREATE OR REPLACE TEMP TABLE loaded_sighting AS SELECT * FROM core.subject_sighting LIMIT 0;

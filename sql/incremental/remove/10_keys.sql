@@ -9,15 +9,12 @@ CREATE TEMP TABLE removed_names AS
 SELECT * FROM core.subject_name_document WHERE document_id IN (SELECT document_id FROM build_removed);
 -- The subject keys (classification, code, year) the documents that leave print: their core.dim_subject rows are
 -- derived again after the load (sql/subjects/dim_subject.sql), with the loaded documents' keys.
--- (document_subject_keys: the keys the documents of a temp id table print, also read by
--- sql/incremental/subject_keys.sql for the loaded documents)
-CREATE OR REPLACE TEMP MACRO document_subject_keys(ids) AS TABLE
+INSERT INTO build_subject_keys
 SELECT classification, subject_code, fiscal_year FROM core.subject_key_document
-WHERE document_id IN (SELECT document_id FROM query_table(ids))
+WHERE document_id IN (SELECT document_id FROM build_removed)
 UNION
 SELECT classification, code, fiscal_year FROM core.subject_sighting
-WHERE document_id IN (SELECT document_id FROM query_table(ids));
-INSERT INTO build_subject_keys SELECT * FROM document_subject_keys('build_removed');
+WHERE document_id IN (SELECT document_id FROM build_removed);
 -- The removed documents' per-key document counts (sql/subjects/count_macros.sql), taken off the previous build's by
 -- sql/incremental/counts.sql.
 CREATE OR REPLACE TEMP VIEW removed_key_document AS
