@@ -47,7 +47,7 @@ def stage_synthetic(staging: Path, rows: int, docs: int, first: int = 0) -> list
                        || lpad(CAST((i // 3600) % 10 AS VARCHAR), 2, '0') AS subject_code,
                    '科目' || CAST(i % 997 AS VARCHAR) AS subject_name, '项' AS subject_level,
                    NULL::VARCHAR AS side, NULL::VARCHAR AS parent_item,
-                   ['合计', '基本支出', '项目支出'][1 + (i % 3)] AS measure,
+                   ['合计', '基本支出', '项目支出'][1 + (i // 6) % 3] AS measure,  -- (every table type gets each measure)
                    CAST(round(random() * 10000, 2) AS DECIMAL(20, 6)) AS amount,
                    '' AS amount_text, 2 AS decimals, '万元' AS unit, i AS row_idx, 3 AS col_idx,
                    1 + i // 40 AS page, NULL::INTEGER AS line, 'p1' AS src_ref

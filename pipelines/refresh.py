@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from .childproc import child_pipes
+from .childproc import child_pipes, discard_spare, start_spare
 from .config import gx_dir, staging_dir
 from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
 from .limits import LIMIT_KINDS, Limits, fault
@@ -251,8 +251,6 @@ def stage_error(d: Discovered, staging: Path, kind: str, message: str, hint: str
 
 def verify_staged(target: Path, limits: Limits) -> str | None:
     """None when the staged folder can be loaded as it is; else why it must be re-extracted."""
-    import pyarrow.parquet as pq
-
     try:
         doc = json.loads((target / "document.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
@@ -276,6 +274,8 @@ def verify_staged(target: Path, limits: Limits) -> str | None:
             return None
     except (OSError, ValueError):
         pass
+    import pyarrow.parquet as pq  # (only here: 0.25 s of import that a refresh with nothing new does not need)
+
     for p in files[1:]:
         try:
             pq.read_table(p)
@@ -450,6 +450,9 @@ def _child_loop():
     import resource
 
     conn_in, conn_out = child_pipes()
+    # the readers first: a worker started ahead of need (pipelines.childproc.start_spare) has them ready when its
+    # first message comes
+    _warm_up()
     try:
         limits_d, fault_spec, parser_version = conn_in.recv()
     except (EOFError, OSError):
@@ -467,7 +470,6 @@ def _child_loop():
             resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         except (ValueError, OSError):
             pass
-    _warm_up()
     while True:
         try:
             task = conn_in.recv()
@@ -522,9 +524,9 @@ def _vm_peak_kb(pid: int) -> int | None:
 
 class _Child:
     def __init__(self, limits: Limits, fault_spec: str):
-        from .childproc import start_worker
+        from .childproc import start_worker, take_spare
 
-        self.proc = start_worker()  # (its own process group)
+        self.proc = take_spare() or start_worker()  # (its own process group; the CLI's spare worker first)
         self.peak_kb = 0
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
@@ -1017,8 +1019,11 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
         staging.mkdir(parents=True, exist_ok=True)
         snapshots = snapshot_dir(staging)
         unique, duplicates, manifest, extra_errors = discover_inputs(raw_dir, staging, limits, snapshots, force)
-        if force or full or any(not (staged_path(staging, d) / "document.json").exists() for d in unique):
+        to_extract = force or any(not (staged_path(staging, d) / "document.json").exists() for d in unique)
+        if to_extract or full:
             _preload_checks(gx_dir(warehouse))  # a build follows: GX loads meanwhile, beside the workers
+        if to_extract and limits.isolate:
+            start_spare()  # a worker, importing its readers while the staged documents are checked (extract_all)
         try:
             results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress,
                                   snapshots=snapshots)
@@ -1038,4 +1043,5 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
                 after_build(stats)
             return stats
         finally:
+            discard_spare()
             _end_preload()

@@ -58,3 +58,24 @@ def test_gx_process_defers_what_the_suites_never_use():
                "print(kl.stats.norm.cdf(0.0), kl.alt.Chart.__name__)\n"
                "print('scipy.stats._stats_py' in sys.modules, 'altair.vegalite' in sys.modules)\n")
     assert got == ["False", "False", "0.5", "Chart", "True", "True"]
+
+
+def test_gx_validates_and_builds_its_data_docs_with_sqlalchemy_absent(tmp_path):
+    """The GX process hides SQLAlchemy (GX's optional SQL datasources, never used here): GX still validates the
+    suites' frames — an arithmetic instance over its tolerance fails, one within it passes — and writes the Data
+    Docs, and nothing imported SQLAlchemy."""
+    gx_root = tmp_path / "gx"
+    got = _run("import sys\n"
+               "from pathlib import Path\n"
+               "from pipelines.gxproc import defer_imports, hide_imports\n"
+               "hide_imports()\n"
+               "defer_imports()\n"
+               "import pandas as pd\n"
+               "from pipelines.checks import _suite_frames, _validate_here, load_rules\n"
+               "rules = load_rules()\n"
+               "rule = sorted(r.rule for r in rules.values() if r.value == 'excess')[0]\n"
+               "df = pd.DataFrame({'check_id': ['ok', 'bad'], 'rule': [rule, rule], 'excess': [0.0, 1.5],\n"
+               "                   'passed': [None, None]})\n"
+               f"failed, per_rule, docs = _validate_here(_suite_frames(df, rules), rules, Path({str(gx_root)!r}))\n"
+               "print(sorted(failed), 'sqlalchemy' in sys.modules, Path(docs.removeprefix('file://')).is_file())\n")
+    assert got == ["['bad']", "False", "True"]

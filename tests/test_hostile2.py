@@ -379,6 +379,44 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def test_the_spare_worker_is_the_first_worker_and_ends_with_the_refresh(tmp_path, monkeypatch):
+    """A refresh with something to extract starts one worker as soon as discovery knows it (childproc.start_spare):
+    that worker reads the document (no second process is started for it) and nothing of it is left after the
+    refresh. A refresh with nothing to extract starts no worker at all."""
+    from dataclasses import replace
+
+    import pipelines.childproc as CP
+
+    started = []
+    real_start = CP.start_worker
+
+    def counting_start():
+        proc = real_start()
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr(CP, "start_worker", counting_start)
+    taken = []
+    real_take = CP.take_spare
+
+    def recording_take():
+        proc = real_take()
+        taken.append(proc)
+        return proc
+
+    monkeypatch.setattr(CP, "take_spare", recording_take)
+    raw = _text_raw(tmp_path)
+    wh = tmp_path / "wh" / "budget.duckdb"
+    limits = replace(Limits.from_env(), workers=1, isolate=True)
+    stats = refresh(raw, wh, limits=limits)
+    assert stats["extracted"] == 1 and stats["documents"] == 1
+    assert len(started) == 1 and taken[0] is started[0], "the spare worker was not the one that extracted"
+    assert started[0].returncode is not None and CP._SPARE is None
+    assert not _alive(started[0].pid)
+    stats = refresh(raw, wh, limits=limits)  # nothing new
+    assert stats["cached"] == 1 and len(started) == 1
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_no_extraction_outlives_a_killed_refresh(tmp_path, sig):
     raw = _text_raw(tmp_path)
