@@ -526,7 +526,7 @@ class _Child:
     def __init__(self, limits: Limits, fault_spec: str):
         from .childproc import start_worker, take_spare
 
-        self.proc = take_spare() or start_worker()  # (its own process group; the CLI's spare worker first)
+        self.proc = take_spare() or start_worker()  # (its own process group; the refresh's spare worker first)
         self.peak_kb = 0
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
