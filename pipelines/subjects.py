@@ -184,7 +184,7 @@ def sighting_frame(con: duckdb.DuckDBPyConnection, label: str | None = None,
               "page": pl.Int32}
     cells = pl.DataFrame(cell_rows, schema=list(schema), orient="row").cast(schema)
     facts = frame_of(con, sql_text("fact_pairs.sql", "subjects"), documents_param(documents))
-    facts = facts.rename(dict(zip(facts.columns, schema))).cast(schema).filter(
+    facts = facts.rename({"subject_code": "code", "subject_name": "name"}).select(list(schema)).cast(schema).filter(
         pl.col("name").is_not_null() & (pl.col("name") != ""))
     rows = pl.concat([cells, facts]).with_row_index("order")
     names = rows.select(pl.col("name").unique())

@@ -379,6 +379,18 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _recording(monkeypatch, module, name: str) -> list:
+    """Replace ``module.name`` (a function of no argument) by one that records what each call returns."""
+    got, real = [], getattr(module, name)
+
+    def wrapper():
+        got.append(real())
+        return got[-1]
+
+    monkeypatch.setattr(module, name, wrapper)
+    return got
+
+
 def test_the_spare_worker_is_the_first_worker_and_ends_with_the_refresh(tmp_path, monkeypatch):
     """A refresh with something to extract starts one worker as soon as discovery knows it (childproc.start_spare):
     that worker reads the document (no second process is started for it) and nothing of it is left after the
@@ -387,24 +399,8 @@ def test_the_spare_worker_is_the_first_worker_and_ends_with_the_refresh(tmp_path
 
     import pipelines.childproc as CP
 
-    started = []
-    real_start = CP.start_worker
-
-    def counting_start():
-        proc = real_start()
-        started.append(proc)
-        return proc
-
-    monkeypatch.setattr(CP, "start_worker", counting_start)
-    taken = []
-    real_take = CP.take_spare
-
-    def recording_take():
-        proc = real_take()
-        taken.append(proc)
-        return proc
-
-    monkeypatch.setattr(CP, "take_spare", recording_take)
+    started = _recording(monkeypatch, CP, "start_worker")
+    taken = _recording(monkeypatch, CP, "take_spare")
     raw = _text_raw(tmp_path)
     wh = tmp_path / "wh" / "budget.duckdb"
     limits = replace(Limits.from_env(), workers=1, isolate=True)
