@@ -188,7 +188,7 @@ def sighting_frame(con: duckdb.DuckDBPyConnection, label: str | None = None,
         pl.col("name").is_not_null() & (pl.col("name") != ""))
     rows = pl.concat([cells, facts]).with_row_index("order")
     names = rows.select(pl.col("name").unique())
-    forms = [(printed_form(n), name_key(printed_form(n))) for n in names["name"]]
+    forms = [(f, name_key(f)) for f in map(printed_form, names["name"])]
     names = names.with_columns(form=pl.Series([f for f, _ in forms], dtype=pl.String),
                                key=pl.Series([k for _, k in forms], dtype=pl.String),
                                named=pl.Series([bool(k) and bool(_HAN.search(k)) for _, k in forms],
