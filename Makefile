@@ -14,7 +14,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+## (the package's bytecode compiled as pip compiles an installed wheel's: where PYTHONDONTWRITEBYTECODE is set, every
+## process — the refresh, each of its workers, its GX process — would otherwise compile pipelines/ again, ~0.1 s each)
 setup: $(STAMP)
+	$(BIN)/python -m compileall -q pipelines
 
 ## Refresh the warehouse data/warehouse/budget.duckdb from the bundled documents in data/raw/.
 run: setup

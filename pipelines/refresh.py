@@ -25,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from .childproc import child_pipes, discard_spare, start_spare
+from .childproc import child_pipes, forkserver_running, start_forkserver, stop_forkserver
 from .config import gx_dir, staging_dir
 from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
 from .limits import LIMIT_KINDS, Limits, fault
@@ -450,8 +450,7 @@ def _child_loop():
     import resource
 
     conn_in, conn_out = child_pipes()
-    # the readers first: a worker started ahead of need (pipelines.childproc.start_spare) has them ready when its
-    # first message comes
+    # the readers first (a worker forked by the fork server has them already: pipelines.childproc.forkserver_main)
     _warm_up()
     try:
         limits_d, fault_spec, parser_version = conn_in.recv()
@@ -524,9 +523,9 @@ def _vm_peak_kb(pid: int) -> int | None:
 
 class _Child:
     def __init__(self, limits: Limits, fault_spec: str):
-        from .childproc import start_worker, take_spare
+        from .childproc import start_worker
 
-        self.proc = take_spare() or start_worker()  # (its own process group; the refresh's spare worker first)
+        self.proc = start_worker()  # (its own process group; forked by the refresh's fork server when it runs)
         self.peak_kb = 0
         self.tx = mpc.Connection(os.dup(self.proc.stdin.fileno()), readable=False)
         self.conn = mpc.Connection(os.dup(self.proc.stdout.fileno()), writable=False)
@@ -559,9 +558,14 @@ class _Child:
                 pass
 
     def sample(self):
-        self.peak_kb = max(self.peak_kb, _vm_peak_kb(self.pid) or 0)
+        if self.pid is not None:  # (a forked worker's pid is known once the fork server answered)
+            self.peak_kb = max(self.peak_kb, _vm_peak_kb(self.pid) or 0)
 
     def _killpg(self):
+        kill_group = getattr(self.proc, "kill_group", None)  # a forked worker (pipelines.childproc.ForkedWorker)
+        if kill_group is not None:
+            kill_group()
+            return
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -573,7 +577,8 @@ class _Child:
         self.proc.wait()
         self._killpg()  # anything it started
         self._close()
-        if staging is not None and self.doc is not None:  # what it was writing is not a staged document
+        # what it was writing is not a staged document
+        if staging is not None and self.doc is not None and self.pid is not None:
             shutil.rmtree(staging / f".tmp-{self.doc.document_id}-{self.pid}", ignore_errors=True)
 
     def stop(self):
@@ -682,6 +687,7 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
     # the worker processes start with the first document to extract: their imports overlap the checks of the
     # remaining documents (a refresh with nothing new starts none)
     children: list[_Child] = []
+    own_server = False
     try:
         for d in docs:
             target = staged_path(staging, d)
@@ -705,6 +711,9 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                 d = got
             todo.append(d)
             if limits.isolate and len(children) < limits.workers:
+                if not children and not forkserver_running():  # (the refresh starts one sooner)
+                    start_forkserver()
+                    own_server = True
                 children.append(_Child(limits, fault_spec))
         _extract_todo(todo, staging, limits, force, override, finish, done, fault_spec, children)
     finally:
@@ -715,6 +724,8 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                 c.stop()
             else:
                 c.kill()
+        if own_server:
+            stop_forkserver()
         for d in todo:
             if d.source is not None and d.source.parent == snapshots:
                 d.source.unlink(missing_ok=True)
@@ -1023,10 +1034,11 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
         if to_extract or full:
             _preload_checks(gx_dir(warehouse))  # a build follows: GX loads meanwhile, beside the workers
         if to_extract and limits.isolate:
-            start_spare()  # a worker, importing its readers while the staged documents are checked (extract_all)
+            start_forkserver()  # it imports the readers its workers need while the staged documents are checked
         try:
             results = extract_all(unique, staging, manifest, force=force, limits=limits, progress=progress,
                                   snapshots=snapshots)
+            stop_forkserver()  # (its workers have ended: its memory is the build's)
             extra_errors += [r["record"] for r in results if r.get("record")]
             # earlier versions of documents republished in place
             staged = [staged_path(staging, d) for d in unique] + superseded_versions(unique, staging, limits)
@@ -1043,5 +1055,5 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
                 after_build(stats)
             return stats
         finally:
-            discard_spare()
+            stop_forkserver()
             _end_preload()

@@ -60,10 +60,11 @@ def test_gx_process_defers_what_the_suites_never_use():
     assert got == ["False", "False", "0.5", "Chart", "True", "True"]
 
 
-def test_gx_validates_and_builds_its_data_docs_with_sqlalchemy_absent(tmp_path):
-    """The GX process hides SQLAlchemy (GX's optional SQL datasources, never used here): GX still validates the
-    suites' frames — an arithmetic instance over its tolerance fails, one within it passes — and writes the Data
-    Docs, and nothing imported SQLAlchemy."""
+def test_gx_validates_and_builds_its_data_docs_with_sqlalchemy_and_pyarrow_absent(tmp_path):
+    """The GX process hides SQLAlchemy (GX's optional SQL datasources, never used here) and pyarrow (which pandas
+    imports when installed; the suites' frames are numpy-backed): GX still validates the suites' frames — an
+    arithmetic instance over its tolerance fails, one within it passes — and writes the Data Docs, and nothing
+    imported either."""
     gx_root = tmp_path / "gx"
     got = _run("import sys\n"
                "from pathlib import Path\n"
@@ -77,5 +78,6 @@ def test_gx_validates_and_builds_its_data_docs_with_sqlalchemy_absent(tmp_path):
                "df = pd.DataFrame({'check_id': ['ok', 'bad'], 'rule': [rule, rule], 'excess': [0.0, 1.5],\n"
                "                   'passed': [None, None]})\n"
                f"failed, per_rule, docs = _validate_here(_suite_frames(df, rules), rules, Path({str(gx_root)!r}))\n"
-               "print(sorted(failed), 'sqlalchemy' in sys.modules, Path(docs.removeprefix('file://')).is_file())\n")
-    assert got == ["['bad']", "False", "True"]
+               "print(sorted(failed), 'sqlalchemy' in sys.modules, 'pyarrow' in sys.modules,\n"
+               "      Path(docs.removeprefix('file://')).is_file())\n")
+    assert got == ["['bad']", "False", "False", "True"]

@@ -371,6 +371,22 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        kids = _children(todo.pop())
+        out += kids
+        todo += kids
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -391,26 +407,72 @@ def _recording(monkeypatch, module, name: str) -> list:
     return got
 
 
-def test_the_spare_worker_is_the_first_worker_and_ends_with_the_refresh(tmp_path, monkeypatch):
-    """A refresh with something to extract starts one worker as soon as discovery knows it (childproc.start_spare):
-    that worker reads the document (no second process is started for it) and nothing of it is left after the
-    refresh. A refresh with nothing to extract starts no worker at all."""
+def test_workers_are_forked_by_the_fork_server_which_ends_with_the_refresh(tmp_path, monkeypatch):
+    """A refresh with something to extract starts its fork server as soon as discovery knows it
+    (childproc.start_forkserver): the worker that reads the document is forked by it (no process imports the readers
+    for it), and neither is left after the refresh. A refresh with nothing to extract starts neither."""
     from dataclasses import replace
 
     import pipelines.childproc as CP
 
+    servers = []
+    real_init = CP.Forkserver.__init__
+
+    def init(self):
+        real_init(self)
+        servers.append(self)
+
+    monkeypatch.setattr(CP.Forkserver, "__init__", init)
     started = _recording(monkeypatch, CP, "start_worker")
-    taken = _recording(monkeypatch, CP, "take_spare")
+    spawned = _recording(monkeypatch, CP, "spawn_worker")
     raw = _text_raw(tmp_path)
     wh = tmp_path / "wh" / "budget.duckdb"
     limits = replace(Limits.from_env(), workers=1, isolate=True)
     stats = refresh(raw, wh, limits=limits)
     assert stats["extracted"] == 1 and stats["documents"] == 1
-    assert len(started) == 1 and taken[0] is started[0], "the spare worker was not the one that extracted"
-    assert started[0].returncode is not None and CP._SPARE is None
-    assert not _alive(started[0].pid)
+    assert len(servers) == 1 and len(started) == 1 and spawned == []
+    [w] = started
+    assert isinstance(w, CP.ForkedWorker) and w.server is servers[0] and w.pid not in (None, servers[0].proc.pid)
+    assert w.returncode == 0, "the worker did not end on its own"
+    assert servers[0].proc.returncode == 0 and CP._FORKSERVER is None
+    assert not _alive(w.pid) and not _alive(servers[0].proc.pid)
     stats = refresh(raw, wh, limits=limits)  # nothing new
-    assert stats["cached"] == 1 and len(started) == 1
+    assert stats["cached"] == 1 and len(servers) == 1 and len(started) == 1
+
+
+def test_a_fork_server_that_dies_takes_its_workers_with_it_and_the_document_is_recorded(tmp_path, monkeypatch):
+    """The fork server killed while its worker reads a document: the worker dies with it (die_with_parent), the
+    refresh records the document as a dead worker's (not a hang, not a timeout), and the next worker is started
+    without the server."""
+    import threading
+
+    import pipelines.childproc as CP
+
+    monkeypatch.setenv("CNBUDGET_FAULT", "child_extract:sleep=60")
+    raw = _text_raw(tmp_path)
+    started = _recording(monkeypatch, CP, "start_worker")
+    killed = []
+
+    def kill_server():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            fs = CP._FORKSERVER
+            if started and fs is not None and started[0].pid is not None:
+                time.sleep(0.5)  # (the worker has its document: it sleeps in child_extract)
+                os.kill(fs.proc.pid, signal.SIGKILL)
+                killed.append(started[0].pid)
+                return
+            time.sleep(0.05)
+
+    t = threading.Thread(target=kill_server)
+    t.start()
+    t0 = time.monotonic()
+    [r] = _extract(raw, tmp_path, Limits(timeout_s=55, workers=1))
+    t.join()
+    assert killed, "the fork server was never seen with its worker"
+    assert r["error_kind"] == "worker_died" and "SIGKILL" in r["error"], r
+    assert time.monotonic() - t0 < 50
+    assert not _alive(killed[0]) and CP._FORKSERVER is None
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
@@ -424,10 +486,11 @@ def test_no_extraction_outlives_a_killed_refresh(tmp_path, sig):
     try:
         deadline = time.monotonic() + 90
         kids: list[int] = []
-        while not kids and time.monotonic() < deadline and p.poll() is None:
+        while len(kids) < 2 and time.monotonic() < deadline and p.poll() is None:
             time.sleep(0.2)
-            kids = [k for k in _children(p.pid) if "_child_main" in Path(f"/proc/{k}/cmdline").read_text(errors="replace")]
-        assert kids, "no extraction child appeared"
+            # the fork server (a child of the refresh) and the worker it forked
+            kids = [k for k in _descendants(p.pid) if "forkserver_main" in _cmdline(k)]
+        assert len(kids) == 2, "no extraction child appeared"
         time.sleep(1.0)  # it is inside the extraction now
         p.send_signal(sig)
         p.wait(30)
