@@ -64,10 +64,9 @@ class _Deferred:
 
 
 # GX imports SQLAlchemy whenever it is installed (Dagster's storage brings it here) for its SQL datasources, which
-# cnbudget's suites never use (they validate pandas frames): 0.2-0.4 s of the GX process's CPU; and pandas imports
-# pyarrow whenever it is installed (0.1 s), which the suites' numpy-backed frames never need. Both are optional
-# dependencies, GX and pandas run without them; in the GX process they look absent.
-ABSENT_IMPORTS = ("sqlalchemy", "pyarrow")
+# cnbudget's suites never use (they validate pandas frames): 0.2-0.4 s of the GX process's CPU. It is an optional
+# dependency of GX, which runs without it; in the GX process it looks absent.
+ABSENT_IMPORTS = ("sqlalchemy",)
 
 
 class _Absent:
