@@ -81,12 +81,23 @@ def _children_of(pid: int) -> list[int]:
         return kids
 
 
+def _is_extraction(pid: int) -> bool:
+    """An extraction process of the refresh: the fork server, a worker it forked (both show the server's command
+    line) or a worker started on its own."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return b"forkserver_main" in cmd or b"_child_main" in cmd
+
+
 def run_sampled(cmd: list[str], interval: float = 0.1, env: dict | None = None) -> dict:
-    """Run ``cmd`` and sample it and its direct children (the extraction workers) every ``interval`` s:
-    wall seconds, the command's own peak RSS (VmHWM), the largest peak RSS of a child, how many children it
-    started, CPU seconds of the children (last sample of each: a child's final ``interval`` is missed) and of
-    the whole tree (wait4), its stdout and stderr.  Peaks are high-water marks, so a sample misses only growth
-    in a process's last ``interval``."""
+    """Run ``cmd`` and sample every process under it every ``interval`` s: wall seconds, the command's own peak RSS
+    (VmHWM), the largest peak RSS of an extraction process (the fork server and the workers it forks, or workers of
+    their own), how many it started and their CPU seconds, the same for the other children (the GX process, the chart
+    process) (last sample of each: a process's final ``interval`` is missed), CPU of the whole tree (wait4), its
+    stdout and stderr.  Peaks are high-water marks, so a sample misses only growth in a process's last
+    ``interval``."""
     tick = os.sysconf("SC_CLK_TCK")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
@@ -106,20 +117,26 @@ def run_sampled(cmd: list[str], interval: float = 0.1, env: dict | None = None) 
             break
         st = _proc_status(proc.pid)
         parent_kb = max(parent_kb, st.get("hwm_kb", 0))
-        for k in _children_of(proc.pid):
+        todo = _children_of(proc.pid)
+        while todo:
+            k = todo.pop()
+            todo += _children_of(k)
             s = _proc_status(k)
             if s:
                 prev = kids.get(k, {})
-                kids[k] = {"hwm_kb": max(prev.get("hwm_kb", 0), s.get("hwm_kb", 0)), "ticks": s.get("ticks", 0)}
+                kids[k] = {"hwm_kb": max(prev.get("hwm_kb", 0), s.get("hwm_kb", 0)), "ticks": s.get("ticks", 0),
+                           "extraction": prev["extraction"] if prev else _is_extraction(k)}
         time.sleep(interval)
     seconds = time.perf_counter() - t0
     for r in readers:
         r.join()
     return {"seconds": round(seconds, 3), "returncode": proc.returncode,
             "parent_peak_mb": round(parent_kb / 1024, 1),
-            "worker_peak_mb": round(max((v["hwm_kb"] for v in kids.values()), default=0) / 1024, 1),
-            "workers_started": len(kids),
-            "worker_cpu_s": round(sum(v["ticks"] for v in kids.values()) / tick, 2),
+            "worker_peak_mb": round(max((v["hwm_kb"] for v in kids.values() if v["extraction"]), default=0) / 1024, 1),
+            "workers_started": sum(v["extraction"] for v in kids.values()),
+            "worker_cpu_s": round(sum(v["ticks"] for v in kids.values() if v["extraction"]) / tick, 2),
+            "other_peak_mb": round(max((v["hwm_kb"] for v in kids.values() if not v["extraction"]), default=0) / 1024, 1),
+            "other_cpu_s": round(sum(v["ticks"] for v in kids.values() if not v["extraction"]) / tick, 2),
             "tree_cpu_s": round(ru.ru_utime + ru.ru_stime, 2),
             "stdout": outs.get("stdout", b"").decode("utf-8", "replace"),
             "stderr": outs.get("stderr", b"").decode("utf-8", "replace")}

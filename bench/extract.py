@@ -265,9 +265,11 @@ def bench_corpus(corpus: Path, parts: set[str], plain: bool, rounds: int = 1) ->
         print(f"\n-- (e) end-to-end `cnbudget refresh` (fresh warehouse, default limits), 1-min load average "
               f"{os.getloadavg()[0]:.2f}")
         print(f"wall {e['seconds']:.2f} s (build+checks {bc if bc is not None else '?'} s as the refresh reports it); "
-              f"CPU {e['tree_cpu_s']:.1f} s in all, workers ~{e['worker_cpu_s']:.1f} s in {e['workers_started']} "
-              f"processes; documents extracted {e['extracted']}")
-        print(f"peak RSS: the refresh process {e['parent_peak_mb']:.0f} MB, largest worker {e['worker_peak_mb']:.0f} MB")
+              f"CPU {e['tree_cpu_s']:.1f} s in all, extraction ~{e['worker_cpu_s']:.1f} s in {e['workers_started']} "
+              f"processes (the fork server and its workers), the other children (GX, charts) ~{e['other_cpu_s']:.1f} s; "
+              f"documents extracted {e['extracted']}")
+        print(f"peak RSS: the refresh process {e['parent_peak_mb']:.0f} MB, largest extraction process "
+              f"{e['worker_peak_mb']:.0f} MB, largest other child {e['other_peak_mb']:.0f} MB")
         if tot:
             p = tot["pages"]
             print(f"per page: e {e['seconds'] / p:.4f} s against the floor f {tot['f_t'] / p:.5f} s: "

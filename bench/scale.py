@@ -149,9 +149,10 @@ def _children(pid: int) -> list[int]:
 
 def _is_worker(pid: int) -> bool:
     try:
-        return b"_child_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+    return b"_child_main" in cmd or b"forkserver_main" in cmd  # (a forked worker shows its fork server's command)
 
 
 class Sampler(threading.Thread):
