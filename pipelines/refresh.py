@@ -684,8 +684,9 @@ def extract_all(docs: list[Discovered], staging: Path, manifest: dict[str, dict]
                             "report this document to the cnbudget maintainers", limits)
         done(d, r)
 
-    # the worker processes start with the first document to extract: their imports overlap the checks of the
-    # remaining documents (a refresh with nothing new starts none)
+    # the worker processes start with the first document to extract (forked by the fork server, which imports their
+    # readers meanwhile: the refresh starts it sooner, at discovery; otherwise it starts here): the imports overlap
+    # the checks of the remaining documents (a refresh with nothing new starts none)
     children: list[_Child] = []
     own_server = False
     try:

@@ -441,9 +441,8 @@ def test_workers_are_forked_by_the_fork_server_which_ends_with_the_refresh(tmp_p
 
 
 def test_a_fork_server_that_dies_takes_its_workers_with_it_and_the_document_is_recorded(tmp_path, monkeypatch):
-    """The fork server killed while its worker reads a document: the worker dies with it (die_with_parent), the
-    refresh records the document as a dead worker's (not a hang, not a timeout), and the next worker is started
-    without the server."""
+    """The fork server killed while its worker reads a document: the worker dies with it (die_with_parent), and the
+    refresh records the document as a dead worker's (SIGKILL: not a hang, not a timeout) and forgets the server."""
     import threading
 
     import pipelines.childproc as CP
