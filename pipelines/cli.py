@@ -30,8 +30,9 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
 
     # GX's import (seconds) starts now, on the other core, before this process has even imported its readers; a
     # refresh that turns out to build nothing kills it (pipelines/gxproc.py). While the build waits for its answer,
-    # the dashboard's chart process starts (vl-convert's first chart costs about a second of CPU, and holds the GIL
-    # meanwhile: not in this process) and this process compiles the page's template and imports altair.
+    # the dashboard's chart process starts if the last extracted document has not started it already (vl-convert's
+    # first chart costs about a second of CPU, and holds the GIL meanwhile: not in this process) and this process
+    # compiles the page's template and imports altair.
     gxproc.start()
     gxproc.while_waiting(_start_charts, inline=True)
     gxproc.while_waiting(_warm_dashboard)
@@ -75,10 +76,18 @@ def _refresh_command(raw: Path, warehouse: Path, force: bool, full: bool) -> Non
 
         ocr_pages = [0]
 
+        extracted = [0]
+
         def cb(i, n, r):
             ocr_pages[0] += r.get("ocr_pages") or 0
+            extracted[0] += r.get("status") == "extracted"
             ocr = f" · OCR pages {ocr_pages[0]}" if ocr_pages[0] else ""
             prog.update(task, total=n, completed=i, current=_m(Path(r["path"]).name[:50]) + ocr)
+            if i == n and extracted[0]:
+                # the last document is read and a build follows: the chart process warms up now (vl-convert's first
+                # chart, ~0.7 s of CPU), on the core the build leaves idle until its checks (the GX process waits),
+                # so that it is ready when the dashboard hands it the page's charts
+                _start_charts()
 
         dashboard: dict[str, Path] = {}
 

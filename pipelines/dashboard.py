@@ -154,28 +154,62 @@ def stop_chart_process() -> None:
         w.stop()
 
 
-def _svg(chart) -> str:
-    spec = chart.to_dict(validate=False)  # (the specs are this module's: validating them against the Vega-Lite schema
-    # took a third of the charts' time)
-    if _CHARTS is not None:
-        out = _CHARTS.svg(spec)
-        if out is not None:
-            return out
-    import vl_convert as vlc
+class _Pending:
+    """Charts on their way to SVG: a thread hands them one by one to the chart process when there is one (which renders
+    them while this process queries and lays out the rest of the page; one at a time, so that neither side can block on
+    a full pipe); :meth:`svgs` waits for them, and renders here what the process could not."""
 
-    return vlc.vegalite_to_svg(spec)
+    def __init__(self, specs: dict[str, dict]):
+        self.specs, self.got = specs, {}
+        self.proc, self.thread = _CHARTS, None
+        if self.proc is not None and specs:
+            self.thread = threading.Thread(target=self._run, name="cnbudget-charts", daemon=True)
+            self.thread.start()
+
+    def _run(self):
+        for name, spec in self.specs.items():
+            out = self.proc.svg(spec)
+            if out is None:
+                return  # (the rest here)
+            self.got[name] = out
+
+    def svgs(self) -> dict[str, str]:
+        if self.thread is not None:
+            self.thread.join()
+        for name, spec in self.specs.items():
+            if self.got.get(name) is None:  # no chart process, or it could not render it: here
+                import vl_convert as vlc
+
+                self.got[name] = vlc.vegalite_to_svg(spec)
+        return {name: self.got[name] for name in self.specs}
+
+    def discard(self) -> None:
+        """The page failed: the charts under way are finished and dropped (the process may render again)."""
+        if self.thread is not None:
+            self.thread.join()
 
 
 COUNTY_CHART_MAX = 30
 
 
 def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, str]:
+    """The page's charts as SVG (in the chart process when there is one)."""
+    return _Pending(chart_specs(rules, counties, trend)).svgs()
+
+
+def chart_specs(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, dict]:
+    """The page's charts as Vega-Lite specs (altair's; not validated against the Vega-Lite schema: the specs are this
+    module's, and validating them took a third of the charts' time)."""
     with _WARM:  # a warm-up under way (warm()) ends first
         import altair as alt  # here, not at import: a refresh with nothing new renders no chart
+
+    def _spec(chart) -> dict:
+        return chart.to_dict(validate=False)
+
     out = {}
     r = rules.dropna(subset=["pass_rate"])
     if len(r):
-        out["rules"] = _svg(alt.Chart(r).mark_bar().encode(
+        out["rules"] = _spec(alt.Chart(r).mark_bar().encode(
             x=alt.X("pass_rate:Q", title="pass rate (%)", scale=alt.Scale(domain=[0, 100])),
             y=alt.Y("rule:N", sort=None, title=None),
             color=alt.Color("family:N", title="family"),
@@ -185,7 +219,7 @@ def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> 
         # (2,800) would neither read nor render quickly (0.28 s for 101 counties); the table lists every county
         top = counties.sort_values(["fail", "warn", "county"], ascending=[False, False, True]).head(COUNTY_CHART_MAX)
         c = top.melt(id_vars=["county"], value_vars=["pass", "warn", "fail"], var_name="status", value_name="n")
-        out["counties"] = _svg(alt.Chart(c).mark_bar().encode(
+        out["counties"] = _spec(alt.Chart(c).mark_bar().encode(
             x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None, sort=top["county"].tolist()),
             color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "warn", "fail"],
                                                         range=["#2e7d32", "#f9a825", "#c62828"])),
@@ -197,7 +231,7 @@ def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> 
 
         t = trend.copy()
         t["finished_at"] = pd.to_datetime(t["finished_at"])
-        out["trend"] = _svg(alt.Chart(t).mark_line(point=True).encode(
+        out["trend"] = _spec(alt.Chart(t).mark_line(point=True).encode(
             x=alt.X("finished_at:T", title="run"), y=alt.Y("findings:Q", title="findings"),
             color=alt.Color("severity:N")).properties(width=520, height=180))
     return out
@@ -259,25 +293,31 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
 
     con = connect_readonly(warehouse)
     try:
-        docs = _df(con, "documents.sql")
-        cov = _df(con, "coverage.sql")
         rules = _df(con, "rules.sql")
         counties = _df(con, "counties.sql")
         trend = _df(con, "trend.sql")
-        findings = _df(con, "findings.sql")
-        errors = _df(con, "ingest_errors.sql")
-        superseded = con.execute(sql_text("superseded.sql", "dashboard")).fetchone()
-        run = con.execute("SELECT run_id, finished_at, data_docs FROM dq.runs ORDER BY finished_at DESC LIMIT 1").fetchone()
+        # the charts first: the chart process renders them while the rest of the page is queried and laid out
+        pending = _Pending(chart_specs(rules, counties, trend))
+        try:
+            docs = _df(con, "documents.sql")
+            cov = _df(con, "coverage.sql")
+            findings = _df(con, "findings.sql")
+            errors = _df(con, "ingest_errors.sql")
+            superseded = con.execute(sql_text("superseded.sql", "dashboard")).fetchone()
+            run = con.execute("SELECT run_id, finished_at, data_docs FROM dq.runs ORDER BY finished_at DESC LIMIT 1").fetchone()
+            types, matrix = coverage_matrix(cov)
+        except BaseException:
+            pending.discard()
+            raise
     finally:
         con.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    types, matrix = coverage_matrix(cov)
     data_docs = run[2] if run else None
     page = _template().render(
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), run=run, warehouse=str(warehouse),
         docs=docs.to_dict("records"), types=types, matrix=matrix, rules=rules.to_dict("records"),
         counties=counties.to_dict("records"), findings=findings.to_dict("records"),
-        errors=errors.to_dict("records"), charts=charts(rules, counties, trend), data_docs=data_docs,
+        errors=errors.to_dict("records"), charts=pending.svgs(), data_docs=data_docs,
         failures=run_failures(warehouse),
         n_findings=len(findings), superseded=superseded, fmt=_fmt)
     out.write_text(page, encoding="utf-8")

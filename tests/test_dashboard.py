@@ -113,3 +113,34 @@ def test_chart_process_renders_the_charts_vl_convert_renders_here_and_ends(seed_
         time.sleep(0.05)
     assert proc.poll() == 0 and dashboard._CHARTS is None
     assert not os.path.exists(f"/proc/{proc.pid}/cmdline")
+
+
+def test_render_hands_its_charts_to_the_chart_process_and_the_page_is_the_same(seed_warehouse, tmp_path):
+    """With a chart process (the CLI's), render() hands it the page's three charts (from a thread, while it queries the
+    rest of the page), and the page is the one rendered without it (every chart SVG the same)."""
+    import re
+
+    from pipelines import dashboard
+
+    wh, _ = seed_warehouse
+    here = render(wh, tmp_path / "here.html").read_text(encoding="utf-8")
+    dashboard.start_chart_process()
+    try:
+        sent = []
+        real_svg = dashboard._CHARTS.svg
+
+        def svg(spec):
+            sent.append(real_svg(spec))
+            return sent[-1]
+
+        dashboard._CHARTS.svg = svg
+        there = render(wh, tmp_path / "there.html").read_text(encoding="utf-8")
+    finally:
+        dashboard.stop_chart_process()
+    assert len(sent) == 3 and all(s and s.startswith("<svg") for s in sent)
+    assert all(s in there for s in sent)
+
+    def svgs(page):
+        return re.findall(r"<svg.*?</svg>", page, flags=re.S)
+
+    assert len(svgs(here)) >= 3 and svgs(here) == svgs(there)
