@@ -81,7 +81,7 @@ def _children_of(pid: int) -> list[int]:
         return kids
 
 
-def _is_extraction(pid: int) -> bool:
+def is_extraction(pid: int) -> bool:
     """An extraction process of the refresh: the fork server, a worker it forked (both show the server's command
     line) or a worker started on its own."""
     try:
@@ -125,7 +125,7 @@ def run_sampled(cmd: list[str], interval: float = 0.1, env: dict | None = None) 
             if s:
                 prev = kids.get(k, {})
                 kids[k] = {"hwm_kb": max(prev.get("hwm_kb", 0), s.get("hwm_kb", 0)), "ticks": s.get("ticks", 0),
-                           "extraction": prev["extraction"] if prev else _is_extraction(k)}
+                           "extraction": prev["extraction"] if prev else is_extraction(k)}
         time.sleep(interval)
     seconds = time.perf_counter() - t0
     for r in readers:

@@ -81,6 +81,16 @@ def floor(f: Path) -> int:
     return n
 
 
+def camelot_vector(f: Path) -> list | None:
+    """(b) on one document: camelot's vector engine on every page; None when camelot cannot read it."""
+    import camelot
+
+    try:
+        return camelot.read_pdf(str(f), pages="all", flavor="lattice", engine="vector")
+    except Exception:  # noqa: BLE001 - a document camelot cannot read: no tables, counted by the caller
+        return None
+
+
 def compare_readers(files: list[Path], root: Path, parts: set[str], plain: bool) -> dict:
     """(a), (b), (c), (f) above, document by document (alternating, so load spikes hit all of them)."""
     import camelot
@@ -96,12 +106,11 @@ def compare_readers(files: list[Path], root: Path, parts: set[str], plain: bool)
     tot = {k: 0.0 for k in ("pages", "a_t", "b_t", "c_t", "f_t", "a_n", "b_n", "c_n")}
     failed = {"b": 0, "c": 0}
 
-    def camelot_tables(**kw):
-        try:
-            return camelot.read_pdf(str(f), pages="all", **kw)
-        except Exception:  # noqa: BLE001 - a document camelot cannot read: no tables, counted below
+    def camelot_tables():
+        got = camelot_vector(f)
+        if got is None:
             failed["b"] += 1
-            return []
+        return got or []
 
     def ours():
         try:
@@ -117,7 +126,7 @@ def compare_readers(files: list[Path], root: Path, parts: set[str], plain: bool)
     for f in files:
         n, tf = _common.timed(lambda: floor(f))
         a, ta = _common.timed(lambda: camelot.read_pdf(str(f), pages="all")) if plain else ([], 0.0)
-        b, tb = _common.timed(lambda: camelot_tables(flavor="lattice", engine="vector")) if readers else ([], 0.0)
+        b, tb = _common.timed(camelot_tables) if readers else ([], 0.0)
         c, tc = _common.timed(ours) if readers else (0, 0.0)
         if verbose:
             name = str(f.relative_to(root))
@@ -136,14 +145,9 @@ def compare_readers(files: list[Path], root: Path, parts: set[str], plain: bool)
 
 def camelot_alone(files: list[Path]) -> float:
     """(b) again, on its own: camelot's vector engine on every page of every file, sequential, in this process."""
-    import camelot
-
     t0 = time.perf_counter()
     for f in files:
-        try:
-            camelot.read_pdf(str(f), pages="all", flavor="lattice", engine="vector")
-        except Exception:  # noqa: BLE001 - as in compare_readers: a document camelot cannot read
-            pass
+        camelot_vector(f)
     return time.perf_counter() - t0
 
 

@@ -44,6 +44,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._common import is_extraction  # noqa: E402
+
 CACHE = ROOT / "data" / "bench-cache" / "corpora"
 FORGE_CODE = [ROOT / "pipelines" / n for n in ("forge.py", "pdfgen.py", "blocks.py")]
 SEED = 7
@@ -147,14 +151,6 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def _is_worker(pid: int) -> bool:
-    try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return b"_child_main" in cmd or b"forkserver_main" in cmd  # (a forked worker shows its fork server's command)
-
-
 class Sampler(threading.Thread):
     """Samples the process tree under ``pid`` every ``every`` seconds until stopped."""
 
@@ -177,7 +173,7 @@ class Sampler(threading.Thread):
                 if not st:
                     continue
                 if p not in self.kind:
-                    self.kind[p] = "cli" if p == self.pid else ("worker" if _is_worker(p) else "other")
+                    self.kind[p] = "cli" if p == self.pid else ("worker" if is_extraction(p) else "other")
                 if self.kind[p] == "worker":
                     self.worker_span = [self.worker_span[0] if self.worker_span else now, now]
                 self.hwm[p] = max(self.hwm.get(p, 0), st.get("VmHWM", 0))

@@ -166,10 +166,7 @@ class Forkserver:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            killpg(self.proc.pid)
             self.proc.wait()
 
 
@@ -215,7 +212,7 @@ class ForkedWorker:
         elif self.never or (self.server.ended and pid is None):
             self.returncode = -signal.SIGKILL
         elif self.server.ended:  # its server is gone: so is it (die_with_parent); nobody reports how it ended
-            _killpg(pid)
+            killpg(pid)
             self.returncode = -signal.SIGKILL
 
     def wait(self, timeout: float | None = None) -> int:
@@ -238,10 +235,11 @@ class ForkedWorker:
             self.server.stop(0)
             self.returncode = -signal.SIGKILL if self.returncode is None else self.returncode
             return
-        _killpg(self._pid)
+        killpg(self._pid)
 
 
-def _killpg(pid: int | None) -> None:
+def killpg(pid: int | None) -> None:
+    """SIGKILL to the process group ``pid`` leads; nothing for an unknown pid or a group already gone."""
     if pid is None or pid <= 0:
         return
     try:

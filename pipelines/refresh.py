@@ -562,14 +562,13 @@ class _Child:
             self.peak_kb = max(self.peak_kb, _vm_peak_kb(self.pid) or 0)
 
     def _killpg(self):
+        from .childproc import killpg
+
         kill_group = getattr(self.proc, "kill_group", None)  # a forked worker (pipelines.childproc.ForkedWorker)
         if kill_group is not None:
             kill_group()
-            return
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        else:
+            killpg(self.pid)
 
     def kill(self, staging: Path | None = None):
         if self.alive():
