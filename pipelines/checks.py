@@ -24,6 +24,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -162,37 +163,52 @@ def _register_narrative_targets(con: duckdb.DuckDBPyConnection, documents: list[
         insert_rows(con, "core.ref_narrative_target", out)
 
 
-def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule],
-                      scoped: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], scoped: bool = False,
+                      on_suite: Callable[[str, pd.DataFrame], None] | None = None,
+                      ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """(every check instance of every rule, one frame; differences are exact DECIMAL arithmetic in DuckDB, None).
     ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` — the rules read
     the per-document tables through views restricted to them (sql/checks_io/scope_views.sql) — and a corpus-wide
     rule's on the codes and years in ``core.check_scope_code``; the corpus-wide rule (which reads every document's
-    subject names) has its other instances counted per document (the second item)."""
+    subject names) has its other instances counted per document (the second item).
+    ``on_suite(suite name, frame)`` is called for each suite (family) as soon as the rule files of its rules have
+    run (:func:`suite_order`), with the frame its expectations validate (:func:`_suite_frame`): the build streams
+    them to the GX process, which validates one suite while the next one's SQL runs."""
     import pandas as pd  # (not at import: a build without checks never needs it)
 
     run_sql_file(con, SQL_DIR / "checks" / "00_macros.sql")
     # the rules read the per-document tables through chk_<table> views: the re-checked documents only when scoped
     con.execute("SET VARIABLE check_scoped = ?", [scoped])
     run_sql_file(con, SQL_DIR / "checks_io" / "scope_views.sql")
-    frames = []
     corpus = corpus_rules(rules)
+    files = sorted({r.sql for r in rules.values()})
+    frames: dict[str, pd.DataFrame] = {}
     rest = []
-    for sql_file in sorted({r.sql for r in rules.values()}):
-        # each rule file is one SELECT producing the columns of COLUMNS; it becomes a temp view that
-        # instances.sql reads (composition of SQL files, no values in the text)
-        con.execute("CREATE OR REPLACE TEMP VIEW check_instances AS " + sql_text(Path(sql_file).name, "checks"))
-        frames.append(con.execute(sql_text("instances.sql", "checks_io"), {"scoped": scoped}).df())
-        if scoped and any(rules[r].sql == sql_file for r in corpus):
-            rest.append(con.execute(sql_text("corpus_rest.sql", "checks_io")).df())
+    for fam in suite_order(rules):
+        fam_files = sorted({r.sql for r in rules.values() if r.family == fam})
+        for sql_file in fam_files:
+            if sql_file in frames:
+                continue
+            # each rule file is one SELECT producing the columns of COLUMNS; it becomes a temp view that
+            # instances.sql reads (composition of SQL files, no values in the text)
+            con.execute("CREATE OR REPLACE TEMP VIEW check_instances AS " + sql_text(Path(sql_file).name, "checks"))
+            part = con.execute(sql_text("instances.sql", "checks_io"), {"scoped": scoped}).df()
+            part["passed"] = part["passed"].astype("boolean")
+            k = files.index(sql_file)  # (an instance's id: its rule file's place and its row)
+            part["check_id"] = [f"c{k}.{i}" for i in range(len(part))]
+            frames[sql_file] = part
+            if scoped and any(rules[r].sql == sql_file for r in corpus):
+                rest.append(con.execute(sql_text("corpus_rest.sql", "checks_io")).df())
+        if on_suite is not None:
+            on_suite(f"cnbudget.{fam}", _suite_frame(pd.concat([frames[f] for f in fam_files], ignore_index=True),
+                                                     rules, fam))
     con.execute("DROP VIEW IF EXISTS check_instances")
     rest_counts = pd.concat(rest, ignore_index=True) if rest else None
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+    df = pd.concat([frames[f] for f in files], ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     unknown = set(df["rule"]) - set(rules)
     if unknown:
         raise RuntimeError(f"check SQL emitted rules with no expectation: {sorted(unknown)}")
     df["passed"] = df["passed"].astype("boolean")
-    df["check_id"] = [f"c{i}" for i in range(len(df))]
     df["family"] = df["rule"].map(lambda r: rules[r].family)
     df["severity"] = df["rule"].map(lambda r: rules[r].severity)
     df["kind"] = df["rule"].map(lambda r: rules[r].kind)
@@ -201,6 +217,15 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule],
     arithmetic = df["rule"].map(lambda r: rules[r].value == "excess")
     df["not_evaluated"] = (arithmetic & (df["expected"].isna() | df["actual"].isna())) | (~arithmetic & df["passed"].isna())
     return df, rest_counts
+
+
+def suite_order(rules: dict[str, Rule]) -> list[str]:
+    """The families (one suite each) in the order the build computes and streams them: the most expectations first
+    (GX's time goes per expectation), so that what GX still has to do after the last rule file has run is small."""
+    n: dict[str, int] = {}
+    for r in rules.values():
+        n[r.family] = n.get(r.family, 0) + 1
+    return sorted(n, key=lambda fam: (-n[fam], fam))
 
 
 # One Great Expectations context per process and check-code version: building it (context, suites, validation
@@ -290,44 +315,82 @@ def validate_with_gx(df: pd.DataFrame, rules: dict[str, Rule], gx_root: Path) ->
     """Run every suite on the frame.  Returns (failed check ids, per-rule
     result, Data Docs index path).  GX runs in the process a refresh started ahead of its build
     (:mod:`pipelines.gxproc`) when there is one, here otherwise."""
-    from . import gxproc
+    stream = SuiteStream(rules, gx_root)
+    for name, frame in _suite_frames(df, rules).items():
+        stream.suite(name, frame)
+    return stream.result()
 
-    frames = _suite_frames(df, rules)
-    worker = gxproc.take(gx_root)
-    if worker is not None:
-        got = None
-        try:
-            got = worker.validate(frames, rules, gx_root)
-        finally:
-            if got is None:
-                worker.stop()
-            else:  # it builds the Data Docs now, beside the rest of the build; the refresh waits for it at its end
-                gxproc.draining(worker)
-        if got is not None:
-            return got
-    return _validate_here(frames, rules, gx_root)
+
+class SuiteStream:
+    """The suites' frames as the build computes them (:func:`compute_instances`' ``on_suite``), validated by the GX
+    process the refresh started (:mod:`pipelines.gxproc`) — each sent as it comes, so GX validates one suite while
+    the build runs the next one's SQL — or, without one (or should it fail), here at :meth:`result`. GX is not
+    involved at all when no suite has an instance (an incremental build that only removed documents)."""
+
+    def __init__(self, rules: dict[str, Rule], gx_root: Path):
+        self.rules, self.gx_root = rules, gx_root
+        self.frames: dict[str, pd.DataFrame] = {}
+        self.worker = None
+        self.started = False  # the first suite with an instance has come: GX validates every suite from then on
+
+    def suite(self, name: str, frame: pd.DataFrame) -> None:
+        from . import gxproc
+
+        self.frames[name] = frame
+        if not self.started:
+            if not len(frame):
+                return
+            self.started = True
+            self.worker = gxproc.take(self.gx_root)
+            todo = dict(self.frames)
+        else:
+            todo = {name: frame}
+        if self.worker is not None and not self.worker.send(todo, self.rules, self.gx_root):
+            self.worker.stop()
+            self.worker = None
+
+    def result(self) -> tuple[set[str], dict, str | None]:
+        from . import gxproc
+
+        if not self.started:
+            return set(), {}, None
+        w, self.worker = self.worker, None
+        if w is not None:
+            got = None
+            try:
+                got = w.answer(self.rules, self.gx_root)
+            finally:
+                if got is None:
+                    w.stop()
+                else:  # it builds the Data Docs now, beside the rest of the build; the refresh waits for it at its end
+                    gxproc.draining(w)
+            if got is not None:
+                return got
+        return _validate_here(self.frames, self.rules, self.gx_root)
 
 
 def _suite_frames(df: pd.DataFrame, rules: dict[str, Rule]) -> dict[str, pd.DataFrame]:
-    """{suite name: the frame it validates}: its rules' instances (check_id, the unexpected index), with one column
-    per rule, ``<rule>.excess`` or ``<rule>.passed``, holding that rule's value on its rows and null on the others'.
-    A suite whose rules have no instance in this run gets an empty frame: it is still validated (every run has a
-    result of every suite)."""
+    """{suite name: the frame it validates} (:func:`_suite_frame`), every family's."""
+    return {f"cnbudget.{fam}": _suite_frame(df, rules, fam) for fam in sorted({r.family for r in rules.values()})}
+
+
+def _suite_frame(df: pd.DataFrame, rules: dict[str, Rule], fam: str) -> pd.DataFrame:
+    """The frame the suite of family ``fam`` validates: its rules' instances in ``df`` (check_id, the unexpected
+    index), with one column per rule, ``<rule>.excess`` or ``<rule>.passed``, holding that rule's value on its rows
+    and null on the others'. A suite whose rules have no instance in this run gets an empty frame: it is still
+    validated (every run has a result of every suite)."""
     import pandas as pd
 
-    out = {}
-    for fam in sorted({r.family for r in rules.values()}):
-        names = sorted(r.rule for r in rules.values() if r.family == fam)
-        part = df[df["rule"].isin(names)]
-        cols = {"check_id": part["check_id"].to_numpy()}
-        rule_of = part["rule"].to_numpy()
-        for name in names:
-            value = rules[name].value
-            col = part[value].where(rule_of == name)
-            cols[f"{name}.{value}"] = (col.astype("float64") if value == "excess" else col.astype(object)
-                                       .where(col.notna(), None)).to_numpy()
-        out[f"cnbudget.{fam}"] = pd.DataFrame(cols)
-    return out
+    names = sorted(r.rule for r in rules.values() if r.family == fam)
+    part = df[df["rule"].isin(names)]
+    cols = {"check_id": part["check_id"].to_numpy()}
+    rule_of = part["rule"].to_numpy()
+    for name in names:
+        value = rules[name].value
+        col = part[value].where(rule_of == name)
+        cols[f"{name}.{value}"] = (col.astype("float64") if value == "excess" else col.astype(object)
+                                   .where(col.notna(), None)).to_numpy()
+    return pd.DataFrame(cols)
 
 
 def _validate_here(frames: dict[str, pd.DataFrame], rules: dict[str, Rule],
@@ -338,44 +401,70 @@ def _validate_here(frames: dict[str, pd.DataFrame], rules: dict[str, Rule],
 
 
 def _run_checkpoint(frames: dict[str, pd.DataFrame], rules: dict[str, Rule], gx_root: Path):
-    """((failed check ids, per-rule result, Data Docs index path), the step that builds this run's Data Docs):
-    the GX process answers the build first and builds the pages afterwards. The checkpoint's validation
-    definitions run one by one, each on its suite's frame (:func:`_suite_frames`; a checkpoint run hands every
-    definition the same frame), under one run id and the checkpoint's result format; each stores its result."""
-    import datetime as dt
+    """((failed check ids, per-rule result, Data Docs index path), the step that builds this run's Data Docs), every
+    suite validated on its frame in the checkpoint's order (:class:`CheckpointRun`)."""
+    run = CheckpointRun(rules, gx_root)
+    for name in run.suites:
+        run.validate(name, frames[name])
+    return run.finish()
 
-    from great_expectations.core.run_identifier import RunIdentifier
-    from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
-                                                                            ValidationResultIdentifier)
 
-    ctx, cp = gx_checkpoint(rules, gx_root)
-    run_id = RunIdentifier(run_time=dt.datetime.now(dt.timezone.utc))
-    keys = []
-    failed: set[str] = set()
-    per_rule: dict[str, dict] = {}
-    for vd in cp.validation_definitions:
-        vr = vd.run(checkpoint_id=cp.id, batch_parameters={"dataframe": frames[vd.suite.name]},
-                    result_format=cp.result_format, run_id=run_id)
-        keys.append(ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(
-            name=vd.suite.name), run_id=run_id, batch_identifier=vr.batch_id))
+class CheckpointRun:
+    """One checkpoint run, suite by suite: the checkpoint's validation definitions run one at a time, each on its
+    suite's frame (:func:`_suite_frame`; a checkpoint run would hand every definition the same frame), under one run
+    id and the checkpoint's result format; each stores its result. :meth:`finish` gives ((failed check ids,
+    per-rule result, Data Docs index path), the step that builds this run's Data Docs): the GX process answers the
+    build first and builds the pages afterwards."""
+
+    def __init__(self, rules: dict[str, Rule], gx_root: Path):
+        import datetime as dt
+
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        self.gx_root = gx_root
+        self.ctx, self.cp = gx_checkpoint(rules, gx_root)
+        self.run_id = RunIdentifier(run_time=dt.datetime.now(dt.timezone.utc))
+        self.by_name = {vd.suite.name: vd for vd in self.cp.validation_definitions}
+        self.suites = list(self.by_name)
+        self.keys: list = []
+        self.done: set[str] = set()
+        self.failed: set[str] = set()
+        self.per_rule: dict[str, dict] = {}
+
+    def validate(self, name: str, frame: pd.DataFrame) -> None:
+        from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
+                                                                                ValidationResultIdentifier)
+
+        vd = self.by_name[name]
+        vr = vd.run(checkpoint_id=self.cp.id, batch_parameters={"dataframe": frame},
+                    result_format=self.cp.result_format, run_id=self.run_id)
+        self.keys.append(ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(
+            name=vd.suite.name), run_id=self.run_id, batch_identifier=vr.batch_id))
         for r in vr.results:
             rule = r.expectation_config.meta["rule"]
             idx = r.result.get("unexpected_index_list") or []
             ids = {x["check_id"] for x in idx}
-            failed |= ids
+            self.failed |= ids
             evaluated = int(r.result.get("element_count") or 0) - int(r.result.get("missing_count") or 0)
-            per_rule[rule] = {"success": bool(r.success), "evaluated": evaluated, "failed": len(ids)}
-    sites = ctx.get_docs_sites_urls(only_if_exists=False)  # (the index is built by build_docs)
-    docs = sites[0]["site_url"] if sites else None
+            self.per_rule[rule] = {"success": bool(r.success), "evaluated": evaluated, "failed": len(ids)}
+        self.done.add(name)
 
-    def build_docs():
-        # the stored validation results of older builds beyond the last gx_keep_runs() go (every run's findings
-        # stay in dq.findings_history): the Data Docs index lists every stored result, a nightly refresh would
-        # grow it forever; then the pages of this run's validation results and the index, once per run
-        prune_validation_results(gx_root, gx_keep_runs())
-        ctx.build_data_docs(resource_identifiers=keys)
+    def finish(self):
+        missing = [n for n in self.suites if n not in self.done]
+        if missing:
+            raise RuntimeError(f"suites not validated in this run: {missing}")
+        sites = self.ctx.get_docs_sites_urls(only_if_exists=False)  # (the index is built by build_docs)
+        docs = sites[0]["site_url"] if sites else None
+        ctx, keys, gx_root = self.ctx, list(self.keys), self.gx_root
 
-    return (failed, per_rule, docs), build_docs
+        def build_docs():
+            # the stored validation results of older builds beyond the last gx_keep_runs() go (every run's findings
+            # stay in dq.findings_history): the Data Docs index lists every stored result, a nightly refresh would
+            # grow it forever; then the pages of this run's validation results and the index, once per run
+            prune_validation_results(gx_root, gx_keep_runs())
+            ctx.build_data_docs(resource_identifiers=keys)
+
+        return (self.failed, self.per_rule, docs), build_docs
 
 
 def gx_keep_runs() -> int:
@@ -405,9 +494,10 @@ def prune_validation_results(gx_root: Path, keep: int) -> int:
 def _gx_worker_main(conn_in, conn_out):
     """The GX process's work (:func:`pipelines.gxproc.child_main` imported GX, then this module): reads the GX root
     on ``conn_in`` (sent once a build is certain: only then does it open the context, which may write the project),
-    then answers one request (frame, rules, GX root) with ("ok", validate_with_gx's result) or ("error", why) on
-    ``conn_out``, builds that run's Data Docs after answering (the build goes on meanwhile; the refresh waits for
-    this process at its end: gxproc.discard), and ends at the end of its input."""
+    then validates the suites of one run as the build streams them, (frames, rules, GX root, last) — some suites'
+    frames at a time (:class:`SuiteStream`) — and at the last answers with ("ok", validate_with_gx's result) or
+    ("error", why) on ``conn_out``, builds that run's Data Docs after answering (the build goes on meanwhile; the
+    refresh waits for this process at its end: gxproc.discard), and ends at the end of its input."""
     import sys
     import traceback
 
@@ -417,17 +507,37 @@ def _gx_worker_main(conn_in, conn_out):
             gx_checkpoint(load_rules(), gx_root)  # the context, while the build runs
         except Exception:  # noqa: BLE001 - the request runs it again and reports the failure
             pass
+        run, error = None, None
         while True:
-            msg = conn_in.recv()
+            try:
+                msg = conn_in.recv()
+            except (EOFError, OSError):
+                raise
+            except Exception:  # noqa: BLE001 - a part it cannot unpickle: the build is told why, runs GX itself
+                msg, error = (), error or traceback.format_exc(limit=5)
             if msg is None:
                 break
-            frames, rules, root = msg
+            frames, rules, root, last = msg if len(msg) == 4 else (None, None, None, True)
             build_docs = None
+            if error is None:
+                try:
+                    if run is None:
+                        run = CheckpointRun(rules, Path(root))
+                    for name, frame in frames.items():
+                        run.validate(name, frame)
+                except Exception:  # noqa: BLE001 - reported to the build at the last part; it runs GX itself
+                    error = traceback.format_exc(limit=5)
+            if not last:
+                continue
             try:
-                result, build_docs = _run_checkpoint(frames, rules, Path(root))
-                out = ("ok", result)
-            except Exception:  # noqa: BLE001 - reported to the build, which runs GX itself
+                if error is None:
+                    result, build_docs = run.finish()
+                    out = ("ok", result)
+                else:
+                    out = ("error", error)
+            except Exception:  # noqa: BLE001
                 out = ("error", traceback.format_exc(limit=5))
+            run, error = None, None
             conn_out.send(out)
             if build_docs is not None:  # after the answer: the build goes on meanwhile
                 try:
@@ -472,11 +582,11 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     rules = load_rules()
     con.execute("CREATE OR REPLACE TEMP TABLE check_corpus_rule (rule VARCHAR)")
     con.executemany("INSERT INTO check_corpus_rule VALUES (?)", [[r] for r in sorted(corpus_rules(rules))])
-    df, rest = compute_instances(con, rules, scoped)
-    if len(df):
-        failed, per_rule, docs = validate_with_gx(df, rules, gx_root)
-    else:  # nothing to evaluate (an incremental build that only removed documents): GX is not started
-        failed, per_rule, docs = set(), {}, None
+    # each suite goes to GX as soon as its rules have run (nothing to evaluate — an incremental build that only
+    # removed documents —: GX is not involved)
+    stream = SuiteStream(rules, gx_root)
+    df, rest = compute_instances(con, rules, scoped, on_suite=stream.suite)
+    failed, per_rule, docs = stream.result()
     f = df[df["check_id"].isin(failed) & ~df["not_evaluated"]].copy()
     f["run_id"] = run_id
     f["finding_id"] = [finding_id(r) for r in f.to_dict("records")]

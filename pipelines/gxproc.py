@@ -132,6 +132,9 @@ class GXProcess:
         self.proc.stdin.close()
         self.proc.stdout.close()
         self.opened = False
+        self.sender: threading.Thread | None = None  # sends the build's suites in order (send)
+        self.outbox = None
+        self.send_error: Exception | None = None
 
     def open(self, gx_root: Path) -> None:
         """From now on the child may write the GX project under ``gx_root``: stopped gracefully, never killed
@@ -139,15 +142,44 @@ class GXProcess:
         self.tx.send(str(gx_root))
         self.opened = True
 
-    def validate(self, frames, rules, gx_root: Path):
-        """The child's (failed, per_rule, docs); None when it could not give them (the caller runs GX itself and so
-        reports whatever failed). While it works, the registered :func:`while_waiting` tasks run in a thread of
-        this process, idle until the answer."""
-        _run_while_waiting()  # before the send, which blocks until the child reads (it may still be importing)
-        try:
-            self.tx.send((frames, rules, str(gx_root)))
-        except (OSError, ValueError) as e:
-            log.warning("GX process failed (%s); running the checks here", e)
+    def send(self, frames, rules, gx_root: Path) -> bool:
+        """Hand the child some suites' frames to validate (:class:`pipelines.checks.SuiteStream`); False when it
+        cannot take them (it is gone). Sent from a thread, in order: the build computes the next suite meanwhile,
+        even while the child is still importing GX (a pipe takes 64 KiB before it blocks)."""
+        if self.sender is None:
+            import queue
+
+            self.outbox = queue.SimpleQueue()
+            self.sender = threading.Thread(target=self._send_loop, name="cnbudget-gx-send", daemon=True)
+            self.sender.start()
+        if self.send_error is not None:
+            return False
+        self.outbox.put((frames, rules, str(gx_root), False))
+        return True
+
+    def _send_loop(self):
+        while True:
+            msg = self.outbox.get()
+            if msg is None:
+                return
+            try:
+                self.tx.send(msg)
+            except (OSError, ValueError) as e:
+                self.send_error = e
+                return
+
+    def answer(self, rules, gx_root: Path):
+        """The child's (failed, per_rule, docs) once every suite was sent; None when it could not give them (the
+        caller runs GX itself and so reports whatever failed). While it works on the last suites, the registered
+        :func:`while_waiting` tasks run (in a thread of this process, or here)."""
+        if self.sender is None:
+            self.send({}, rules, gx_root)
+        _run_while_waiting()
+        self.outbox.put(({}, rules, str(gx_root), True))
+        self.outbox.put(None)
+        self.sender.join()
+        if self.send_error is not None:
+            log.warning("GX process failed (%s); running the checks here", self.send_error)
             return None
         try:
             status, value = self.rx.recv()
@@ -158,6 +190,11 @@ class GXProcess:
             log.warning("GX process failed (%s); running the checks here", value)
             return None
         return value
+
+    def validate(self, frames, rules, gx_root: Path):
+        """Every suite's frame at once: the child's (failed, per_rule, docs), or None (see :meth:`answer`)."""
+        self.send(frames, rules, gx_root)
+        return self.answer(rules, gx_root)
 
     def _close(self):
         for c in (self.tx, self.rx):

@@ -101,3 +101,37 @@ def test_a_refresh_validates_in_its_gx_process_and_never_imports_gx_itself(tmp_p
                "print(s['documents'], s['dq']['gx_success'] is not None, bool(s['dq']['data_docs']),\n"
                "      'great_expectations' in sys.modules)\n")
     assert got == ["1", "True", "True", "False"]
+
+
+def test_suites_streamed_to_the_gx_process_give_the_verdict_of_one_run(tmp_path):
+    """The build streams each suite to the GX process as soon as its rules have run (checks.SuiteStream), so GX
+    validates one suite while the build computes the next: the verdict — which instances failed, each rule's result
+    — is the one GX gives on every suite at once in this process. A run whose suites have no instance at all does
+    not involve GX (the process is not even taken); a streamed run never imports GX in the build's process."""
+    streamed, here = tmp_path / "streamed", tmp_path / "here"
+    got = _run("import sys\n"
+               "from pathlib import Path\n"
+               "import pandas as pd\n"
+               "from pipelines import gxproc\n"
+               "from pipelines.checks import SuiteStream, _suite_frames, _validate_here, load_rules, suite_order\n"
+               "gxproc.start()\n"
+               "rules = load_rules()\n"
+               "ex = sorted(r.rule for r in rules.values() if r.value == 'excess')[:2]\n"
+               "ps = sorted(r.rule for r in rules.values() if r.value == 'passed')[:1]\n"
+               "df = pd.DataFrame({'check_id': ['a', 'b', 'c', 'd', 'e'], 'rule': [ex[0], ex[0], ex[1], ps[0], ps[0]],\n"
+               "                   'excess': [0.0, 1.5, 2.0, None, None], 'passed': [None, None, None, True, False]})\n"
+               "frames = _suite_frames(df, rules)\n"
+               f"empty = SuiteStream(rules, Path({str(streamed)!r}))\n"
+               "for name, f in _suite_frames(df.iloc[:0], rules).items():\n"
+               "    empty.suite(name, f)\n"
+               "print(empty.result() == (set(), {}, None), gxproc._WORKER is not None)\n"
+               f"s = SuiteStream(rules, Path({str(streamed)!r}))\n"
+               "for fam in suite_order(rules):\n"
+               "    s.suite('cnbudget.' + fam, frames['cnbudget.' + fam])\n"
+               "failed, per_rule, docs = s.result()\n"
+               "gxproc.discard()\n"
+               "print(''.join(sorted(failed)), 'great_expectations' in sys.modules,\n"
+               "      Path(docs.removeprefix('file://')).is_file())\n"
+               f"f2, p2, _ = _validate_here(frames, rules, Path({str(here)!r}))\n"
+               "print(f2 == failed, p2 == per_rule, len(per_rule) == len(rules))\n")
+    assert got == ["True", "True", "bce", "False", "True", "True", "True", "True"]
