@@ -155,27 +155,50 @@ def stop_chart_process() -> None:
 
 
 class _Pending:
-    """Charts on their way to SVG: a thread hands them one by one to the chart process when there is one (which renders
-    them while this process queries and lays out the rest of the page; one at a time, so that neither side can block on
-    a full pipe); :meth:`svgs` waits for them, and renders here what the process could not."""
+    """Charts on their way to SVG: a thread hands them one by one, as they are added, to the chart process when there
+    is one (which renders them while this process queries and lays out the rest of the page; one at a time, so that
+    neither side can block on a full pipe); :meth:`svgs` waits for them, and renders here what the process could
+    not."""
 
-    def __init__(self, specs: dict[str, dict]):
-        self.specs, self.got = specs, {}
+    def __init__(self, specs: dict[str, dict] | None = None):
+        import queue
+
+        self.specs: dict[str, dict] = {}
+        self.got: dict[str, str] = {}
         self.proc, self.thread = _CHARTS, None
-        if self.proc is not None and specs:
+        self.todo: "queue.SimpleQueue[tuple[str, dict] | None]" = queue.SimpleQueue()
+        for name, spec in (specs or {}).items():
+            self.add(name, spec)
+
+    def add(self, name: str, spec: dict | None) -> None:
+        """Chart ``name`` (nothing when ``spec`` is None: no data for it)."""
+        if spec is None:
+            return
+        self.specs[name] = spec
+        if self.proc is None:
+            return
+        if self.thread is None:
             self.thread = threading.Thread(target=self._run, name="cnbudget-charts", daemon=True)
             self.thread.start()
+        self.todo.put((name, spec))
 
     def _run(self):
-        for name, spec in self.specs.items():
-            out = self.proc.svg(spec)
+        while True:
+            item = self.todo.get()
+            if item is None:
+                return
+            out = self.proc.svg(item[1])
             if out is None:
                 return  # (the rest here)
-            self.got[name] = out
+            self.got[item[0]] = out
+
+    def _join(self) -> None:
+        if self.thread is not None:
+            self.todo.put(None)
+            self.thread.join()
 
     def svgs(self) -> dict[str, str]:
-        if self.thread is not None:
-            self.thread.join()
+        self._join()
         for name, spec in self.specs.items():
             if self.got.get(name) is None:  # no chart process, or it could not render it: here
                 import vl_convert as vlc
@@ -185,8 +208,7 @@ class _Pending:
 
     def discard(self) -> None:
         """The page failed: the charts under way are finished and dropped (the process may render again)."""
-        if self.thread is not None:
-            self.thread.join()
+        self._join()
 
 
 COUNTY_CHART_MAX = 30
@@ -199,42 +221,61 @@ def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> 
 
 def chart_specs(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, dict]:
     """The page's charts as Vega-Lite specs (altair's; not validated against the Vega-Lite schema: the specs are this
-    module's, and validating them took a third of the charts' time)."""
+    module's, and validating them took a third of the charts' time); a chart without data is left out."""
+    out = {"rules": rules_chart(rules), "counties": counties_chart(counties), "trend": trend_chart(trend)}
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _alt():
     with _WARM:  # a warm-up under way (warm()) ends first
         import altair as alt  # here, not at import: a refresh with nothing new renders no chart
+    return alt
 
-    def _spec(chart) -> dict:
-        return chart.to_dict(validate=False)
 
-    out = {}
+def rules_chart(rules: pd.DataFrame) -> dict | None:
+    """Pass rate per rule."""
     r = rules.dropna(subset=["pass_rate"])
-    if len(r):
-        out["rules"] = _spec(alt.Chart(r).mark_bar().encode(
-            x=alt.X("pass_rate:Q", title="pass rate (%)", scale=alt.Scale(domain=[0, 100])),
-            y=alt.Y("rule:N", sort=None, title=None),
-            color=alt.Color("family:N", title="family"),
-            tooltip=["rule", "evaluated", "failed", "pass_rate"]).properties(width=420, height=16 * len(r)))
-    if len(counties):
-        # the counties with the most failing (then warning) documents: a bar per county of a national corpus
-        # (2,800) would neither read nor render quickly (0.28 s for 101 counties); the table lists every county
-        top = counties.sort_values(["fail", "warn", "county"], ascending=[False, False, True]).head(COUNTY_CHART_MAX)
-        c = top.melt(id_vars=["county"], value_vars=["pass", "warn", "fail"], var_name="status", value_name="n")
-        out["counties"] = _spec(alt.Chart(c).mark_bar().encode(
-            x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None, sort=top["county"].tolist()),
-            color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "warn", "fail"],
-                                                        range=["#2e7d32", "#f9a825", "#c62828"])),
-        ).properties(width=420, height=max(40, 22 * top.shape[0]),
-                     title=(f"the {len(top)} of {len(counties)} counties with the most failing documents"
-                            if len(top) < len(counties) else "documents per county")))
-    if len(trend):
-        import pandas as pd
+    if not len(r):
+        return None
+    alt = _alt()
+    return alt.Chart(r).mark_bar().encode(
+        x=alt.X("pass_rate:Q", title="pass rate (%)", scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y("rule:N", sort=None, title=None),
+        color=alt.Color("family:N", title="family"),
+        tooltip=["rule", "evaluated", "failed", "pass_rate"]).properties(width=420, height=16 * len(r)
+                                                                         ).to_dict(validate=False)
 
-        t = trend.copy()
-        t["finished_at"] = pd.to_datetime(t["finished_at"])
-        out["trend"] = _spec(alt.Chart(t).mark_line(point=True).encode(
-            x=alt.X("finished_at:T", title="run"), y=alt.Y("findings:Q", title="findings"),
-            color=alt.Color("severity:N")).properties(width=520, height=180))
-    return out
+
+def counties_chart(counties: pd.DataFrame) -> dict | None:
+    """Documents per county and status: the counties with the most failing (then warning) documents — a bar per
+    county of a national corpus (2,800) would neither read nor render quickly (0.28 s for 101 counties); the table
+    lists every county."""
+    if not len(counties):
+        return None
+    alt = _alt()
+    top = counties.sort_values(["fail", "warn", "county"], ascending=[False, False, True]).head(COUNTY_CHART_MAX)
+    c = top.melt(id_vars=["county"], value_vars=["pass", "warn", "fail"], var_name="status", value_name="n")
+    return alt.Chart(c).mark_bar().encode(
+        x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None, sort=top["county"].tolist()),
+        color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "warn", "fail"],
+                                                    range=["#2e7d32", "#f9a825", "#c62828"])),
+    ).properties(width=420, height=max(40, 22 * top.shape[0]),
+                 title=(f"the {len(top)} of {len(counties)} counties with the most failing documents"
+                        if len(top) < len(counties) else "documents per county")).to_dict(validate=False)
+
+
+def trend_chart(trend: pd.DataFrame) -> dict | None:
+    """Findings per run and severity."""
+    if not len(trend):
+        return None
+    import pandas as pd
+
+    alt = _alt()
+    t = trend.copy()
+    t["finished_at"] = pd.to_datetime(t["finished_at"])
+    return alt.Chart(t).mark_line(point=True).encode(
+        x=alt.X("finished_at:T", title="run"), y=alt.Y("findings:Q", title="findings"),
+        color=alt.Color("severity:N")).properties(width=520, height=180).to_dict(validate=False)
 
 
 def coverage_matrix(cov: pd.DataFrame) -> tuple[list[tuple[str, str]], list[dict]]:
@@ -293,12 +334,15 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
 
     con = connect_readonly(warehouse)
     try:
-        rules = _df(con, "rules.sql")
-        counties = _df(con, "counties.sql")
-        trend = _df(con, "trend.sql")
-        # the charts first: the chart process renders them while the rest of the page is queried and laid out
-        pending = _Pending(chart_specs(rules, counties, trend))
+        # the charts first, each handed to the chart process as soon as its data is read: it renders them while the
+        # rest of the page is queried and laid out
+        pending = _Pending()
         try:
+            rules = _df(con, "rules.sql")
+            pending.add("rules", rules_chart(rules))
+            counties = _df(con, "counties.sql")
+            pending.add("counties", counties_chart(counties))
+            pending.add("trend", trend_chart(_df(con, "trend.sql")))
             docs = _df(con, "documents.sql")
             cov = _df(con, "coverage.sql")
             findings = _df(con, "findings.sql")
