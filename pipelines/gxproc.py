@@ -3,8 +3,9 @@
 
 Importing GX costs seconds of CPU (2-5 s on this machine), and in a thread of the building process it would take
 the GIL from the build's DuckDB queries: both slow down. So a refresh runs GX in a child process, which imports GX
-on a core of its own while the refresh discovers, extracts and builds, then validates the frame the build sends it,
-answers, and builds the Data Docs afterwards (the refresh waits for it at its end). One per refresh.
+on a core of its own while the refresh discovers, extracts and builds, then validates the suites' frames as the
+build streams them (each as soon as its rules have run: :class:`pipelines.checks.SuiteStream`), answers after the
+last, and builds the Data Docs afterwards (the refresh waits for it at its end). One per refresh.
 
 Two steps, so that the CLI can start the child before it even knows whether anything is new (:func:`start`):
 
@@ -190,11 +191,6 @@ class GXProcess:
             log.warning("GX process failed (%s); running the checks here", value)
             return None
         return value
-
-    def validate(self, frames, rules, gx_root: Path):
-        """Every suite's frame at once: the child's (failed, per_rule, docs), or None (see :meth:`answer`)."""
-        self.send(frames, rules, gx_root)
-        return self.answer(rules, gx_root)
 
     def _close(self):
         for c in (self.tx, self.rx):
