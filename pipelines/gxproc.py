@@ -193,6 +193,8 @@ class GXProcess:
         return value
 
     def _close(self):
+        if self.sender is not None:  # its sender thread ends (stopped without an answer: a send failed)
+            self.outbox.put(None)
         for c in (self.tx, self.rx):
             try:
                 c.close()
