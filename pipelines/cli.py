@@ -36,11 +36,32 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     gxproc.start()
     gxproc.while_waiting(_start_charts, inline=True)
     gxproc.while_waiting(_warm_dashboard)
+    from .childproc import stop_forkserver
+
     try:
+        _head_start(raw, warehouse, force)
         _refresh_command(raw, warehouse, force, full)
     finally:
+        stop_forkserver()
         gxproc.discard()
         _stop_charts()
+
+
+def _head_start(raw: Path, warehouse: Path, force: bool) -> None:
+    """When the raw folder has probably changed since the last refresh (pipelines/lookahead.py), the extraction fork
+    server starts now, importing its readers on the other core while this process imports the refresh and hashes
+    the raw folder; the refresh stops it if discovery finds nothing to extract."""
+    from .childproc import start_forkserver
+    from .config import staging_dir
+    from .limits import Limits
+    from .lookahead import likely_new
+
+    try:
+        isolate = Limits.from_env().isolate
+    except Exception:  # noqa: BLE001 - a bad setting: the refresh reports it
+        return
+    if isolate and (force or likely_new(raw, staging_dir(warehouse))):
+        start_forkserver()
 
 
 def _start_charts():

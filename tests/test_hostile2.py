@@ -440,6 +440,59 @@ def test_workers_are_forked_by_the_fork_server_which_ends_with_the_refresh(tmp_p
     assert stats["cached"] == 1 and len(servers) == 1 and len(started) == 1
 
 
+def test_the_cli_starts_the_fork_server_ahead_when_the_raw_folder_changed(tmp_path, monkeypatch):
+    """pipelines.lookahead: before a completed refresh, and whenever a file of the raw folder was added or changed
+    since the last one's discovery, the CLI starts the fork server before the refresh (cli._head_start); the refresh
+    forks its worker from that server and ends it. With nothing changed it starts none; when the guess is wrong (a
+    file touched, its bytes the same), the refresh stops the server: no extraction, no process left."""
+    from dataclasses import replace
+
+    import pipelines.childproc as CP
+    from pipelines.cli import _head_start
+    from pipelines.lookahead import likely_new, mark_path
+
+    servers = []
+    real_init = CP.Forkserver.__init__
+
+    def init(self):
+        real_init(self)
+        servers.append(self)
+
+    monkeypatch.setattr(CP.Forkserver, "__init__", init)
+    started = _recording(monkeypatch, CP, "start_worker")
+    monkeypatch.setenv("CNBUDGET_ISOLATE", "1")
+    raw = _text_raw(tmp_path)
+    wh = tmp_path / "wh" / "budget.duckdb"
+    staging = wh.parent / "staging"
+    limits = replace(Limits.from_env(), workers=1, isolate=True)
+    assert likely_new(raw, staging)  # no refresh has completed
+    time.sleep(0.1)  # (a file changed in the last 50 ms before a discovery counts as changed after it: coarse clock)
+    _head_start(raw, wh, force=False)
+    assert len(servers) == 1 and CP._FORKSERVER is servers[0]
+    stats = refresh(raw, wh, limits=limits)
+    assert stats["extracted"] == 1 and len(started) == 1 and started[0].server is servers[0]
+    assert CP._FORKSERVER is None and servers[0].proc.returncode == 0 and not _alive(servers[0].proc.pid)
+    assert Path(mark_path(staging)) == wh.parent / ".staging-scanned" and Path(mark_path(staging)).exists()
+    assert not likely_new(raw, staging)
+    _head_start(raw, wh, force=False)  # nothing changed: no server
+    assert len(servers) == 1 and CP._FORKSERVER is None
+
+    (raw / "pingxiang.txt").touch()  # changed on disk, the same bytes: a wrong guess
+    assert likely_new(raw, staging)
+    time.sleep(0.1)
+    _head_start(raw, wh, force=False)
+    assert len(servers) == 2 and CP._FORKSERVER is servers[1]
+    stats = refresh(raw, wh, limits=limits)
+    assert stats["cached"] == 1 and stats["extracted"] == 0 and len(started) == 1
+    assert CP._FORKSERVER is None and servers[1].proc.returncode == 0 and not _alive(servers[1].proc.pid)
+    assert not likely_new(raw, staging)  # the completed refresh marked the folder as seen
+
+    (raw / ".hidden").write_bytes(b"x")  # not read by a refresh: not a change
+    assert not likely_new(raw, staging)
+    (raw / "sub").mkdir()
+    assert likely_new(raw, staging)  # a new folder (and a file in one) is
+
+
 def test_a_fork_server_that_dies_takes_its_workers_with_it_and_the_document_is_recorded(tmp_path, monkeypatch):
     """The fork server killed while its worker reads a document: the worker dies with it (die_with_parent), and the
     refresh records the document as a dead worker's (SIGKILL: not a hang, not a timeout) and forgets the server."""
