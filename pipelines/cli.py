@@ -111,14 +111,24 @@ def _refresh_command(raw: Path, warehouse: Path, force: bool, full: bool) -> Non
                 _start_charts()
 
         dashboard: dict[str, Path] = {}
+        early: dict = {}
+
+        def on_built(con):  # the new warehouse written, not yet flushed and swapped in: its charts begin rendering
+            from .dashboard import begin_charts
+
+            try:
+                early["charts"] = begin_charts(con)
+            except Exception:  # noqa: BLE001 - the page is rendered without a head start (and reports the failure)
+                logging.getLogger(__name__).debug("the dashboard's charts could not begin early", exc_info=True)
 
         def after_build(stats: dict):  # under the refresh lock, while the GX process builds the Data Docs
             from .dashboard import render
 
-            dashboard["path"] = render(warehouse, only_if_stale=stats.get("unchanged", False))
+            dashboard["path"] = render(warehouse, only_if_stale=stats.get("unchanged", False),
+                                       early=early.pop("charts", None))
 
         try:
-            stats = run(raw, warehouse, force=force, full=full, progress=cb, after_build=after_build)
+            stats = run(raw, warehouse, force=force, full=full, progress=cb, after_build=after_build, on_built=on_built)
         except RefreshBusy as e:
             err.print(f"[red]refused:[/red] {_m(e)}")
             raise typer.Exit(3)
@@ -128,6 +138,9 @@ def _refresh_command(raw: Path, warehouse: Path, force: bool, full: bool) -> Non
         except StagingError as e:
             err.print(f"[red]stopped, the warehouse is unchanged:[/red] {_m(e.strerror or e)}")
             raise typer.Exit(4)
+        finally:
+            if "charts" in early:  # begun, and the build failed after: dropped
+                early.pop("charts").discard()
     t = Table(title=plain(f"cnbudget refresh — {stats['warehouse']}"), show_header=False)
     if stats.get("unchanged"):
         t.add_row("nothing new", "no document changed since the last build: the warehouse is unchanged")

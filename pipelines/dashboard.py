@@ -51,14 +51,20 @@ _TINY = {"data": {"values": [{"x": 1}]}, "mark": "bar", "encoding": {"x": {"fiel
 
 
 def warm(charts_too: bool = False) -> None:
-    """Compile the page's template and import altair (the CLI refresh does it in a thread while the build waits
+    """Compile the page's template, import altair and build a chart with it (the CLI refresh does it in a thread while the build waits
     for GX; charts() waits for a warm-up under way); ``charts_too``: render one tiny chart here as well (vl-convert's
     first chart starts its JavaScript engine: about a second, holding the GIL — the CLI has its chart process do it
     instead, :func:`start_chart_process`)."""
     _template()
     with _WARM:
-        import altair  # noqa: F401
+        import altair as alt
+        import pandas as pd
 
+        # altair's first chart costs 0.08-0.1 s more than the next ones (its schema classes): paid here, not by the
+        # page's first chart, on whose spec the chart process waits
+        alt.Chart(pd.DataFrame({"x": [1.0], "y": ["a"]})).mark_bar().encode(
+            x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1])), y=alt.Y("y:N", sort=None), color=alt.Color("y:N"),
+            tooltip=["x", "y"]).properties(width=10, height=10).to_dict(validate=False)
         if charts_too:
             import vl_convert as vlc
 
@@ -197,6 +203,13 @@ class _Pending:
             self.todo.put(None)
             self.thread.join()
 
+    def slots(self) -> dict[str, Markup]:
+        """Per chart, the placeholder the page is laid out with (:meth:`svgs` has what replaces it)."""
+        import secrets
+
+        nonce = secrets.token_hex(8)
+        return {name: Markup(f"<!--cnbudget-chart {name} {nonce}-->") for name in self.specs}
+
     def svgs(self) -> dict[str, str]:
         self._join()
         for name, spec in self.specs.items():
@@ -323,26 +336,59 @@ def run_failures(warehouse: Path, last: int = 50) -> list[dict]:
     return [json.loads(ln) for ln in lines[-last:]][::-1]
 
 
-def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False) -> Path:
+def begin_charts(con) -> "EarlyCharts":
+    """The page's charts, each handed to the chart process as soon as its data is read from ``con``: by
+    :func:`render` on the published warehouse, or earlier by the CLI refresh on the build's own connection once every
+    table of the new warehouse is written (``on_built``; what it reads is what is published), so that the chart
+    process renders them while the build flushes and swaps the file in (:func:`render` with ``early``)."""
+    pending = _Pending()
+    try:
+        rules = _df(con, "rules.sql")
+        pending.add("rules", rules_chart(rules))
+        counties = _df(con, "counties.sql")
+        pending.add("counties", counties_chart(counties))
+        pending.add("trend", trend_chart(_df(con, "trend.sql")))
+    except BaseException:
+        pending.discard()
+        raise
+    return EarlyCharts(pending, rules, counties)
+
+
+class EarlyCharts:
+    """What :func:`begin_charts` read (the rules' and counties' frames, which the page's tables show too) and the
+    charts under way (:class:`_Pending`)."""
+
+    def __init__(self, pending: "_Pending", rules: pd.DataFrame, counties: pd.DataFrame):
+        self.pending, self.rules, self.counties = pending, rules, counties
+
+    def discard(self) -> None:
+        self.pending.discard()
+
+
+def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False,
+           early: EarlyCharts | None = None) -> Path:
     """Write the dashboard from the warehouse's tables. ``only_if_stale``: keep a page written after the
-    warehouse file was (a refresh with nothing new)."""
+    warehouse file was (a refresh with nothing new). ``early``: the charts begun on the build's connection of this
+    very warehouse (:func:`begin_charts`)."""
     out = out or warehouse.parent / "dq" / "dashboard.html"
     if only_if_stale and out.exists() and out.stat().st_mtime_ns >= warehouse.stat().st_mtime_ns:
+        if early is not None:
+            early.discard()
         return out
     from .sqlfiles import sql_text
     from .warehouse import connect_readonly
 
-    con = connect_readonly(warehouse)
     try:
-        # the charts first, each handed to the chart process as soon as its data is read: it renders them while the
-        # rest of the page is queried and laid out
-        pending = _Pending()
+        con = connect_readonly(warehouse)
+    except BaseException:
+        if early is not None:
+            early.discard()
+        raise
+    try:
+        # the charts first: the chart process renders them while the rest of the page is queried and laid out
+        charts = early if early is not None else begin_charts(con)
+        pending, rules, counties = charts.pending, charts.rules, charts.counties
         try:
-            rules = _df(con, "rules.sql")
-            pending.add("rules", rules_chart(rules))
-            counties = _df(con, "counties.sql")
-            pending.add("counties", counties_chart(counties))
-            pending.add("trend", trend_chart(_df(con, "trend.sql")))
             docs = _df(con, "documents.sql")
             cov = _df(con, "coverage.sql")
             findings = _df(con, "findings.sql")
@@ -357,13 +403,22 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
         con.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     data_docs = run[2] if run else None
-    page = _template().render(
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), run=run, warehouse=str(warehouse),
-        docs=docs.to_dict("records"), types=types, matrix=matrix, rules=rules.to_dict("records"),
-        counties=counties.to_dict("records"), findings=findings.to_dict("records"),
-        errors=errors.to_dict("records"), charts=pending.svgs(), data_docs=data_docs,
-        failures=run_failures(warehouse),
-        n_findings=len(findings), superseded=superseded, fmt=_fmt)
+    # the page is laid out while the chart process still renders: each chart is a placeholder (an HTML comment with
+    # a nonce: the page's text is escaped, no document can print one) replaced by its SVG once that has come
+    try:
+        slots = pending.slots()
+        page = _template().render(
+            generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), run=run, warehouse=str(warehouse),
+            docs=docs.to_dict("records"), types=types, matrix=matrix, rules=rules.to_dict("records"),
+            counties=counties.to_dict("records"), findings=findings.to_dict("records"),
+            errors=errors.to_dict("records"), charts=slots, data_docs=data_docs,
+            failures=run_failures(warehouse),
+            n_findings=len(findings), superseded=superseded, fmt=_fmt)
+    except BaseException:
+        pending.discard()
+        raise
+    for name, svg in pending.svgs().items():
+        page = page.replace(slots[name], svg, 1)
     out.write_text(page, encoding="utf-8")
     return out
 

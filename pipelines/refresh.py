@@ -1024,27 +1024,28 @@ def up_to_date(raw_dir: Path, warehouse: Path, limits: Limits | None = None) -> 
 
 def refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool = False,
             progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None,
-            after_build: Callable[[dict], None] | None = None) -> dict:
+            after_build: Callable[[dict], None] | None = None, on_built: Callable | None = None) -> dict:
     """Discover, extract, build, check and swap in (see the module doc).  SIGTERM (cron, systemd, timeout)
     ends it like Ctrl-C: the extraction children are killed, the lock released, the live warehouse kept.
     ``after_build(stats)`` runs once the warehouse is in place, still under the refresh lock, while the GX process
-    builds this run's Data Docs (the CLI renders its dashboard there)."""
+    builds this run's Data Docs (the CLI renders its dashboard there). ``on_built(con)``: see
+    :func:`pipelines.warehouse.build` (not called when nothing is built)."""
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits,
-                        after_build=after_build)
+                        after_build=after_build, on_built=on_built)
     before = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _refresh(raw_dir, warehouse, force=force, full=full, progress=progress, limits=limits,
-                        after_build=after_build)
+                        after_build=after_build, on_built=on_built)
     finally:
         signal.signal(signal.SIGTERM, before)
 
 
 def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool = False,
              progress: Callable[[int, int, dict], None] | None = None, limits: Limits | None = None,
-             after_build: Callable[[dict], None] | None = None) -> dict:
+             after_build: Callable[[dict], None] | None = None, on_built: Callable | None = None) -> dict:
     raw_dir, warehouse = Path(raw_dir), Path(warehouse)
     if not raw_dir.is_dir():
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
@@ -1073,7 +1074,8 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
             # earlier versions of documents republished in place
             staged = [staged_path(staging, d) for d in unique] + superseded_versions(unique, staging, limits)
             paths = {d.document_id: str(d.path) for d in unique}
-            stats = publish(staged, warehouse, extra_errors=extra_errors, paths=paths, full=force or full)
+            stats = publish(staged, warehouse, extra_errors=extra_errors, paths=paths, full=force or full,
+                            on_built=on_built)
             stats["extracted"] = sum(r["status"] == "extracted" for r in results)
             stats["cached"] = sum(r["status"] == "cached" for r in results)
             stats["errors"] = [r for r in results if (r["status"] == "error" or r.get("error")) and not r.get("record")] + [

@@ -14,6 +14,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,7 +120,8 @@ def live_summary(warehouse: Path) -> dict:
 
 
 def publish(staged_dirs: list[Path], warehouse: Path, *, extra_errors: list[dict] | None = None,
-            paths: dict[str, str] | None = None, full: bool = False, run_id: str | None = None) -> dict:
+            paths: dict[str, str] | None = None, full: bool = False, run_id: str | None = None,
+            on_built: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> dict:
     """Bring the live warehouse to these inputs: nothing when it already is this build (same staged documents,
     paths, errors and code: ``unchanged``), else a build (``full`` rebuilds every row). The one entry point of
     the CLI refresh and of the Dagster ``warehouse`` asset."""
@@ -129,7 +131,7 @@ def publish(staged_dirs: list[Path], warehouse: Path, *, extra_errors: list[dict
                       "dq": {"data_docs": None, "findings": stats["findings_error"] + stats["findings_warn"]}})
         return stats
     stats = build(staged_dirs, warehouse, run_id=run_id or uuid.uuid4().hex[:12], extra_errors=extra_errors,
-                  paths=paths, full=full)
+                  paths=paths, full=full, on_built=on_built)
     stats["unchanged"] = False
     return stats
 
@@ -148,7 +150,7 @@ def _previous_state(warehouse: Path, code_fp: str) -> dict[str, tuple] | None:
 
 def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
           extra_errors: list[dict] | None = None, checks: bool = True, paths: dict[str, str] | None = None,
-          full: bool = False) -> dict:
+          full: bool = False, on_built: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> dict:
     """``extra_errors``: ingest-error records of files that were never staged (bad manifest entries,
     files outside the raw folder): document_id, source_path, sha256, error_kind, error, hint.
     ``paths``: document_id -> where the file is now (discovery); a staged record keeps the path it was
@@ -161,7 +163,9 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
     derived tables (dimensions, versions) rebuilt, and only the documents of the departments concerned re-checked
     (and the corpus-wide rule on the subject codes whose census changed); every other document's findings are
     carried over. The result is the warehouse a full build gives (tests/test_incremental_equivalence.py).
-    ``full`` loads every row. ``stats['phases']``: seconds per step."""
+    ``full`` loads every row. ``stats['phases']``: seconds per step. ``on_built(con)``: called with the build's
+    connection once every table of the new file is written, before it is flushed and swapped in (it must only read:
+    the CLI begins the dashboard's charts there)."""
     run_id = run_id or uuid.uuid4().hex[:12]
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     t0 = time.perf_counter()
@@ -295,6 +299,8 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         con.execute("INSERT INTO dq.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [run_id, started, datetime.now(timezone.utc).replace(tzinfo=None), stats["documents"],
                      stats["ingest_errors"], stats["facts"], dq["findings"], dq["gx_success"], dq["data_docs"]])
+        if on_built is not None:
+            on_built(con)
         lap("marts")
         con.execute("CHECKPOINT")
         lap("checkpoint")

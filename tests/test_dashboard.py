@@ -31,8 +31,9 @@ def test_dashboard_in_headless_chromium(seed_warehouse, tmp_path):
     assert dom.count('class="declared_empty">∅</td>') == 4
     assert 'class="missing"' not in dom.split('id="coverage"')[1].split('id="rules"')[0].replace(
         '<span class="missing">', "")
-    # charts rendered as inline SVG; findings drill-down names rule, values and the source line
-    assert dom.count("<svg") >= 3
+    # charts rendered as inline SVG (each in place of the placeholder the page was laid out with); findings
+    # drill-down names rule, values and the source line
+    assert dom.count("<svg") >= 3 and "cnbudget-chart" not in dom
     assert "unit_block_sum" in dom and "15522.48" in dom and "line 14" in dom
     assert "narrative_vs_table" in dom and "部门全年预算数" in dom
     assert 'id="data-docs"' in dom
@@ -144,3 +145,39 @@ def test_render_hands_its_charts_to_the_chart_process_and_the_page_is_the_same(s
         return re.findall(r"<svg.*?</svg>", page, flags=re.S)
 
     assert len(svgs(here)) >= 3 and svgs(here) == svgs(there)
+    assert "cnbudget-chart" not in here + there  # (every placeholder replaced)
+
+
+def test_charts_begun_on_the_builds_connection_give_the_page_of_the_published_warehouse(tmp_path, pingxiang, hezheng):
+    """The CLI refresh begins the page's charts on the build's connection once the new warehouse is written
+    (``on_built``: dashboard.begin_charts), before it is swapped in; the page rendered with them is the page rendered
+    from the published warehouse alone — the same charts, tables and findings (the seeds' 和政县 fails)."""
+    import re
+
+    from pipelines import dashboard
+    from pipelines.refresh import refresh
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for p in (pingxiang, hezheng):
+        (raw / p.name).write_bytes(p.read_bytes())
+    wh = tmp_path / "wh" / "budget.duckdb"
+    got = []
+
+    def on_built(con):
+        assert not wh.exists()  # (the first build: nothing published yet)
+        got.append(dashboard.begin_charts(con))
+
+    refresh(raw, wh, on_built=on_built)
+    assert len(got) == 1 and list(got[0].pending.specs) == ["rules", "counties", "trend"]
+    early = dashboard.render(wh, tmp_path / "early.html", early=got[0]).read_text(encoding="utf-8")
+    late = dashboard.render(wh, tmp_path / "late.html").read_text(encoding="utf-8")
+
+    def without_clock(page):  # (the minute the page was generated)
+        return re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "", page)
+
+    assert len(re.findall(r"<svg", early)) >= 3 and "cnbudget-chart" not in early
+    assert without_clock(early) == without_clock(late)
+    assert '<tr class="fail"><td>和政县</td>' in early
+    stats = refresh(raw, wh, on_built=got.append)  # nothing new: nothing built, not called
+    assert stats["unchanged"] and len(got) == 1
