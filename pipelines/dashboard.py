@@ -51,8 +51,8 @@ _TINY = {"data": {"values": [{"x": 1}]}, "mark": "bar", "encoding": {"x": {"fiel
 
 
 def warm(charts_too: bool = False) -> None:
-    """Compile the page's template, import altair and build a chart with it (the CLI refresh does it in a thread while the build waits
-    for GX; charts() waits for a warm-up under way); ``charts_too``: render one tiny chart here as well (vl-convert's
+    """Compile the page's template, import altair and build a chart with it (the CLI refresh does it in a thread
+    while the build waits for GX; charts() waits for a warm-up under way); ``charts_too``: render one tiny chart here as well (vl-convert's
     first chart starts its JavaScript engine: about a second, holding the GIL — the CLI has its chart process do it
     instead, :func:`start_chart_process`)."""
     _template()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+
 def mark_path(staging: Path) -> str:
     """Beside the staging folder (whose entries are staged documents): a file whose mtime is when the last completed
     refresh began hashing the raw folder."""
