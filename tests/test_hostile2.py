@@ -407,6 +407,20 @@ def _recording(monkeypatch, module, name: str) -> list:
     return got
 
 
+def _servers_started(monkeypatch) -> list:
+    """Every fork server started from now on (childproc.Forkserver), in order."""
+    import pipelines.childproc as CP
+
+    servers, real_init = [], CP.Forkserver.__init__
+
+    def init(self):
+        real_init(self)
+        servers.append(self)
+
+    monkeypatch.setattr(CP.Forkserver, "__init__", init)
+    return servers
+
+
 def test_workers_are_forked_by_the_fork_server_which_ends_with_the_refresh(tmp_path, monkeypatch):
     """A refresh with something to extract starts its fork server as soon as discovery knows it
     (childproc.start_forkserver): the worker that reads the document is forked by it (no process imports the readers
@@ -415,14 +429,7 @@ def test_workers_are_forked_by_the_fork_server_which_ends_with_the_refresh(tmp_p
 
     import pipelines.childproc as CP
 
-    servers = []
-    real_init = CP.Forkserver.__init__
-
-    def init(self):
-        real_init(self)
-        servers.append(self)
-
-    monkeypatch.setattr(CP.Forkserver, "__init__", init)
+    servers = _servers_started(monkeypatch)
     started = _recording(monkeypatch, CP, "start_worker")
     spawned = _recording(monkeypatch, CP, "spawn_worker")
     raw = _text_raw(tmp_path)
@@ -451,14 +458,7 @@ def test_the_cli_starts_the_fork_server_ahead_when_the_raw_folder_changed(tmp_pa
     from pipelines.cli import _head_start
     from pipelines.lookahead import likely_new, mark_path
 
-    servers = []
-    real_init = CP.Forkserver.__init__
-
-    def init(self):
-        real_init(self)
-        servers.append(self)
-
-    monkeypatch.setattr(CP.Forkserver, "__init__", init)
+    servers = _servers_started(monkeypatch)
     started = _recording(monkeypatch, CP, "start_worker")
     monkeypatch.setenv("CNBUDGET_ISOLATE", "1")
     raw = _text_raw(tmp_path)
