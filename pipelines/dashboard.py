@@ -35,7 +35,7 @@ def _df(con, name: str) -> pd.DataFrame:
     return con.execute(sql_text(name, "dashboard")).df()
 
 
-_WARM = threading.Lock()
+_WARM = threading.RLock()  # (re-entered: warm() builds a chart, which waits for a warm-up under way)
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,19 +52,17 @@ _TINY = {"data": {"values": [{"x": 1}]}, "mark": "bar", "encoding": {"x": {"fiel
 
 def warm(charts_too: bool = False) -> None:
     """Compile the page's template, import altair and build a chart with it (the CLI refresh does it in a thread
-    while the build waits for GX; charts() waits for a warm-up under way); ``charts_too``: render one tiny chart here as well (vl-convert's
-    first chart starts its JavaScript engine: about a second, holding the GIL — the CLI has its chart process do it
-    instead, :func:`start_chart_process`)."""
+    while the build waits for GX; charts() waits for a warm-up under way); ``charts_too``: render one tiny chart
+    here as well (vl-convert's first chart starts its JavaScript engine: about a second, holding the GIL — the CLI
+    has its chart process do it instead, :func:`start_chart_process`)."""
     _template()
     with _WARM:
-        import altair as alt
         import pandas as pd
 
-        # altair's first chart costs 0.08-0.1 s more than the next ones (its schema classes): paid here, not by the
-        # page's first chart, on whose spec the chart process waits
-        alt.Chart(pd.DataFrame({"x": [1.0], "y": ["a"]})).mark_bar().encode(
-            x=alt.X("x:Q", scale=alt.Scale(domain=[0, 1])), y=alt.Y("y:N", sort=None), color=alt.Color("y:N"),
-            tooltip=["x", "y"]).properties(width=10, height=10).to_dict(validate=False)
+        # altair's first chart costs 0.08-0.1 s more than the next ones (its schema classes): paid here, on a one-row
+        # frame, not by the page's first chart, on whose spec the chart process waits
+        rules_chart(pd.DataFrame({"family": ["f"], "rule": ["r"], "evaluated": [1], "failed": [0],
+                                  "pass_rate": [100.0]}))
         if charts_too:
             import vl_convert as vlc
 
