@@ -35,7 +35,9 @@ def likely_new(raw_dir: Path, staging: Path, most: int = 200_000) -> bool:
         while stack:
             with os.scandir(stack.pop()) as it:
                 for e in it:
-                    if e.name.startswith("."):
+                    if e.name.startswith("."):  # a hidden file is not read; a hidden folder's files are (extract.scan)
+                        if e.is_dir(follow_symlinks=False):
+                            stack.append(e.path)
                         continue
                     seen += 1
                     if seen > most or e.stat(follow_symlinks=False).st_ctime_ns >= since:

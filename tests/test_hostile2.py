@@ -489,6 +489,11 @@ def test_the_cli_starts_the_fork_server_ahead_when_the_raw_folder_changed(tmp_pa
 
     (raw / ".hidden").write_bytes(b"x")  # not read by a refresh: not a change
     assert not likely_new(raw, staging)
+    (raw / ".cache").mkdir()  # a hidden folder: itself not read
+    assert not likely_new(raw, staging)
+    (raw / ".cache" / "new.txt").write_bytes(b"x")  # but its files are (pipelines.extract.scan)
+    assert likely_new(raw, staging)
+    (raw / ".cache" / "new.txt").unlink()
     (raw / "sub").mkdir()
     assert likely_new(raw, staging)  # a new folder (and a file in one) is
 
