@@ -12,27 +12,30 @@ from __future__ import annotations
 import functools
 import html
 import threading
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
 from .display import visible
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-# pandas, jinja2, duckdb and the SQL are imported where a page is rendered: a refresh with nothing new keeps the
-# page it has (render(only_if_stale=True)) without them
+# jinja2, altair, duckdb and the SQL are imported where a page is rendered: a refresh with nothing new keeps the
+# page it has (render(only_if_stale=True)) without them. The page reads its queries' rows as plain dicts: the
+# refresh's process never imports pandas (with pyarrow, 0.4 s of CPU: a tenth of a small refresh's)
 
 TEMPLATES = Path(__file__).with_name("templates")
 
+Rows = list[dict]
 
-def _df(con, name: str) -> pd.DataFrame:
+
+def _rows(con, name: str) -> Rows:
+    """The rows of the dashboard query ``name`` (sql/dashboard/), each a dict by column name."""
     from .sqlfiles import sql_text
 
-    return con.execute(sql_text(name, "dashboard")).df()
+    cur = con.execute(sql_text(name, "dashboard"))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 _WARM = threading.RLock()  # (re-entered: warm() builds a chart, which waits for a warm-up under way)
@@ -57,12 +60,9 @@ def warm(charts_too: bool = False) -> None:
     has its chart process do it instead, :func:`start_chart_process`)."""
     _template()
     with _WARM:
-        import pandas as pd
-
-        # altair's first chart costs 0.08-0.1 s more than the next ones (its schema classes): paid here, on a one-row
-        # frame, not by the page's first chart, on whose spec the chart process waits
-        rules_chart(pd.DataFrame({"family": ["f"], "rule": ["r"], "evaluated": [1], "failed": [0],
-                                  "pass_rate": [100.0]}))
+        # altair's first chart costs 0.08-0.1 s more than the next ones (its schema classes): paid here, on one
+        # row, not by the page's first chart, on whose spec the chart process waits
+        rules_chart([{"family": "f", "rule": "r", "evaluated": 1, "failed": 0, "pass_rate": 100.0}])
         if charts_too:
             import vl_convert as vlc
 
@@ -225,12 +225,12 @@ class _Pending:
 COUNTY_CHART_MAX = 30
 
 
-def charts(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, str]:
+def charts(rules: Rows, counties: Rows, trend: Rows) -> dict[str, str]:
     """The page's charts as SVG (in the chart process when there is one)."""
     return _Pending(chart_specs(rules, counties, trend)).svgs()
 
 
-def chart_specs(rules: pd.DataFrame, counties: pd.DataFrame, trend: pd.DataFrame) -> dict[str, dict]:
+def chart_specs(rules: Rows, counties: Rows, trend: Rows) -> dict[str, dict]:
     """The page's charts as Vega-Lite specs (altair's; not validated against the Vega-Lite schema: the specs are this
     module's, and validating them took a third of the charts' time); a chart without data is left out."""
     out = {"rules": rules_chart(rules), "counties": counties_chart(counties), "trend": trend_chart(trend)}
@@ -243,70 +243,78 @@ def _alt():
     return alt
 
 
-def rules_chart(rules: pd.DataFrame) -> dict | None:
+def _values(rows: Rows, columns: list[str]) -> list[dict]:
+    """A chart's inline data: ``columns`` of ``rows`` as JSON values (numbers as floats, times in ISO 8601)."""
+    def v(x):
+        if isinstance(x, Decimal):
+            return float(x)
+        if isinstance(x, (datetime, date)):
+            return x.isoformat()
+        return x
+
+    return [{c: v(r[c]) for c in columns} for r in rows]
+
+
+def rules_chart(rules: Rows) -> dict | None:
     """Pass rate per rule."""
-    r = rules.dropna(subset=["pass_rate"])
-    if not len(r):
+    r = [x for x in rules if x["pass_rate"] is not None]
+    if not r:
         return None
     alt = _alt()
-    return alt.Chart(r).mark_bar().encode(
+    data = alt.Data(values=_values(r, ["family", "rule", "evaluated", "failed", "pass_rate"]))
+    return alt.Chart(data).mark_bar().encode(
         x=alt.X("pass_rate:Q", title="pass rate (%)", scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("rule:N", sort=None, title=None),
         color=alt.Color("family:N", title="family"),
-        tooltip=["rule", "evaluated", "failed", "pass_rate"]).properties(width=420, height=16 * len(r)
+        tooltip=["rule:N", "evaluated:Q", "failed:Q", "pass_rate:Q"]).properties(width=420, height=16 * len(r)
                                                                          ).to_dict(validate=False)
 
 
-def counties_chart(counties: pd.DataFrame) -> dict | None:
+def counties_chart(counties: Rows) -> dict | None:
     """Documents per county and status: the counties with the most failing (then warning) documents — a bar per
     county of a national corpus (2,800) would neither read nor render quickly (0.28 s for 101 counties); the table
     lists every county."""
-    if not len(counties):
+    if not counties:
         return None
     alt = _alt()
-    top = counties.sort_values(["fail", "warn", "county"], ascending=[False, False, True]).head(COUNTY_CHART_MAX)
-    c = top.melt(id_vars=["county"], value_vars=["pass", "warn", "fail"], var_name="status", value_name="n")
-    return alt.Chart(c).mark_bar().encode(
-        x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None, sort=top["county"].tolist()),
+    top = sorted(counties, key=lambda c: (-c["fail"], -c["warn"], c["county"]))[:COUNTY_CHART_MAX]
+    long = [{"county": c["county"], "status": status, "n": c[status]} for status in ("pass", "warn", "fail") for c in top]
+    return alt.Chart(alt.Data(values=_values(long, ["county", "status", "n"]))).mark_bar().encode(
+        x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None, sort=[c["county"] for c in top]),
         color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "warn", "fail"],
                                                     range=["#2e7d32", "#f9a825", "#c62828"])),
-    ).properties(width=420, height=max(40, 22 * top.shape[0]),
+    ).properties(width=420, height=max(40, 22 * len(top)),
                  title=(f"the {len(top)} of {len(counties)} counties with the most failing documents"
                         if len(top) < len(counties) else "documents per county")).to_dict(validate=False)
 
 
-def trend_chart(trend: pd.DataFrame) -> dict | None:
+def trend_chart(trend: Rows) -> dict | None:
     """Findings per run and severity."""
-    if not len(trend):
+    if not trend:
         return None
-    import pandas as pd
-
     alt = _alt()
-    t = trend.copy()
-    t["finished_at"] = pd.to_datetime(t["finished_at"])
+    t = alt.Data(values=_values(trend, ["run_id", "finished_at", "documents", "severity", "findings"]))
     return alt.Chart(t).mark_line(point=True).encode(
         x=alt.X("finished_at:T", title="run"), y=alt.Y("findings:Q", title="findings"),
         color=alt.Color("severity:N")).properties(width=520, height=180).to_dict(validate=False)
 
 
-def coverage_matrix(cov: pd.DataFrame) -> tuple[list[tuple[str, str]], list[dict]]:
+def coverage_matrix(cov: Rows) -> tuple[list[tuple[str, str]], list[dict]]:
     """Rows: region × department × year; columns: (phase, table type), so a department-year's budget
-    (预算) and final accounts (决算) sit side by side. (pandas numbers the groups and names their keys; the cells
-    are filled in one pass over plain lists: a loop over the groups as frames took 0.3 s at 1,000 documents.)"""
-    if cov.empty:
+    (预算) and final accounts (决算) sit side by side. Rows in key order, a missing key part last."""
+    if not cov:
         return [], []
-    cols = sorted({(p, t) for p, t in zip(cov["phase"], cov["table_type"])})
+    cols = sorted({(r["phase"], r["table_type"]) for r in cov})
     keys = ["county", "region_code", "department", "fiscal_year"]
-    groups = cov.groupby(keys, sort=True, dropna=False)
-    names = groups.size().index.tolist()  # the group keys, in group-number order
-    cells: list[dict] = [{} for _ in names]
-    phases: list[set] = [set() for _ in names]
-    for g, p, t, s_ in zip(groups.ngroup().tolist(), cov["phase"].tolist(), cov["table_type"].tolist(),
-                           cov["status"].tolist()):
-        cells[g][(p, t)] = s_
-        phases[g].add(p)
-    return cols, [{**dict(zip(keys, key_)), "cells": [st.get(c, "absent" if c[0] not in ph else "") for c in cols]}
-                  for key_, st, ph in zip(names, cells, phases)]
+    cells: dict[tuple, dict] = {}
+    phases: dict[tuple, set] = {}
+    for r in cov:
+        key_ = tuple(r[k] for k in keys)
+        cells.setdefault(key_, {})[(r["phase"], r["table_type"])] = r["status"]
+        phases.setdefault(key_, set()).add(r["phase"])
+    order = sorted(cells, key=lambda k: tuple((v is None, v if v is not None else 0) for v in k))
+    return cols, [{**dict(zip(keys, key_)), "cells": [cells[key_].get(c, "absent" if c[0] not in phases[key_] else "")
+                                                      for c in cols]} for key_ in order]
 
 
 def failures_file(warehouse: Path) -> Path:
@@ -341,11 +349,11 @@ def begin_charts(con) -> "EarlyCharts":
     process renders them while the build flushes and swaps the file in (:func:`render` with ``early``)."""
     pending = _Pending()
     try:
-        rules = _df(con, "rules.sql")
+        rules = _rows(con, "rules.sql")
         pending.add("rules", rules_chart(rules))
-        counties = _df(con, "counties.sql")
+        counties = _rows(con, "counties.sql")
         pending.add("counties", counties_chart(counties))
-        pending.add("trend", trend_chart(_df(con, "trend.sql")))
+        pending.add("trend", trend_chart(_rows(con, "trend.sql")))
     except BaseException:
         pending.discard()
         raise
@@ -353,10 +361,10 @@ def begin_charts(con) -> "EarlyCharts":
 
 
 class EarlyCharts:
-    """What :func:`begin_charts` read (the rules' and counties' frames, which the page's tables show too) and the
+    """What :func:`begin_charts` read (the rules' and counties' rows, which the page's tables show too) and the
     charts under way (:class:`_Pending`)."""
 
-    def __init__(self, pending: "_Pending", rules: pd.DataFrame, counties: pd.DataFrame):
+    def __init__(self, pending: "_Pending", rules: Rows, counties: Rows):
         self.pending, self.rules, self.counties = pending, rules, counties
 
     def discard(self) -> None:
@@ -387,10 +395,10 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
         charts = early if early is not None else begin_charts(con)
         pending, rules, counties = charts.pending, charts.rules, charts.counties
         try:
-            docs = _df(con, "documents.sql")
-            cov = _df(con, "coverage.sql")
-            findings = _df(con, "findings.sql")
-            errors = _df(con, "ingest_errors.sql")
+            docs = _rows(con, "documents.sql")
+            cov = _rows(con, "coverage.sql")
+            findings = _rows(con, "findings.sql")
+            errors = _rows(con, "ingest_errors.sql")
             superseded = con.execute(sql_text("superseded.sql", "dashboard")).fetchone()
             run = con.execute("SELECT run_id, finished_at, data_docs FROM dq.runs ORDER BY finished_at DESC LIMIT 1").fetchone()
             types, matrix = coverage_matrix(cov)
@@ -407,9 +415,8 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
         slots = pending.slots()
         page = _template().render(
             generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), run=run, warehouse=str(warehouse),
-            docs=docs.to_dict("records"), types=types, matrix=matrix, rules=rules.to_dict("records"),
-            counties=counties.to_dict("records"), findings=findings.to_dict("records"),
-            errors=errors.to_dict("records"), charts=slots, data_docs=data_docs,
+            docs=docs, types=types, matrix=matrix, rules=rules, counties=counties, findings=findings,
+            errors=errors, charts=slots, data_docs=data_docs,
             failures=run_failures(warehouse),
             n_findings=len(findings), superseded=superseded, fmt=_fmt)
     except BaseException:
@@ -422,9 +429,10 @@ def render(warehouse: Path, out: Path | None = None, only_if_stale: bool = False
 
 
 def _fmt(v) -> Markup:
-    """A value of the warehouse (document text) for the page: HTML-escaped once, control characters shown."""
-    import pandas as pd
-
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+    """A value of the warehouse (document text) for the page: HTML-escaped once, control characters shown; an exact
+    decimal without its trailing zeros."""
+    if v is None or (isinstance(v, float) and v != v):
         return Markup("")
+    if isinstance(v, Decimal):
+        v = format(v.normalize(), "f")
     return Markup(html.escape(visible(v)))

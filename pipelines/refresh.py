@@ -938,9 +938,9 @@ def _preload_checks(gx_root: Path) -> None:
     _prefetch_build_modules()
 
 
-# what the build imports once the documents are extracted (pandas, for the checks' frames: 0.3-0.5 s here); this
+# what the build imports once the documents are extracted; this
 # process only waits for its extraction workers meanwhile
-BUILD_MODULES = ("pandas", "pipelines.checks", "pipelines.subjects", "pipelines.dictionary")
+BUILD_MODULES = ("pipelines.checks", "pipelines.subjects", "pipelines.dictionary")
 
 
 def _prefetch_build_modules() -> None:

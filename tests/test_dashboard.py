@@ -79,14 +79,12 @@ def test_chart_process_renders_the_charts_vl_convert_renders_here_and_ends(seed_
     import vl_convert as vlc
 
     from pipelines import dashboard
-    from pipelines.sqlfiles import sql_text
     from pipelines.warehouse import connect_readonly
 
     wh, _ = seed_warehouse
     con = connect_readonly(wh)
     try:
-        rules, counties, trend = (con.execute(sql_text(q, "dashboard")).df()
-                                  for q in ("rules.sql", "counties.sql", "trend.sql"))
+        rules, counties, trend = (dashboard._rows(con, q) for q in ("rules.sql", "counties.sql", "trend.sql"))
     finally:
         con.close()
     here = dashboard.charts(rules, counties, trend)

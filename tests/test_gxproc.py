@@ -84,7 +84,11 @@ def test_gx_validates_and_builds_its_data_docs_with_sqlalchemy_absent(tmp_path):
 def test_a_refresh_validates_in_its_gx_process_and_never_imports_gx_itself(tmp_path):
     """The GX process answers the build. Should it fail (it once did: a frame it could not unpickle), the build runs
     GX itself, findings intact but seconds slower, silently: this catches that. After a refresh with a GX process,
-    GX was never imported in the refresh's own process, and the run has its GX verdict and Data Docs."""
+    GX was never imported in the refresh's own process, and the run has its GX verdict and Data Docs. Nor were
+    pandas and pyarrow (0.4 s of CPU): the checks hand GX plain lists, the dashboard reads plain rows — its page
+    rendered here too, with its findings (this seed has two: its narrative's 部门全年预算数15385.49万元 against the
+    expenditure table's 合计 15415.77, and 办公费16.4万元 against the basic expenditure table's 15.45; the page shows
+    the exact decimals without trailing zeros)."""
     sys.path.insert(0, str(ROOT / "tests"))
     import badinputs as B
 
@@ -93,14 +97,19 @@ def test_a_refresh_validates_in_its_gx_process_and_never_imports_gx_itself(tmp_p
     (raw / "pingxiang.txt").write_bytes(B.seed("001").read_bytes())
     wh = tmp_path / "wh" / "budget.duckdb"
     got = _run("import sys\n"
+               "from pathlib import Path\n"
                "from pipelines import gxproc\n"
                "gxproc.start()\n"
                "from pipelines.refresh import refresh\n"
                f"s = refresh({str(raw)!r}, {str(wh)!r})\n"
                "gxproc.discard()\n"
+               "from pipelines import dashboard\n"
+               f"page = dashboard.render(Path({str(wh)!r})).read_text(encoding='utf-8')\n"
                "print(s['documents'], s['dq']['gx_success'] is not None, bool(s['dq']['data_docs']),\n"
-               "      'great_expectations' in sys.modules)\n")
-    assert got == ["1", "True", "True", "False"]
+               "      'great_expectations' in sys.modules, 'pandas' in sys.modules, 'pyarrow' in sys.modules,\n"
+               "      s['dq']['findings'], page.count('<svg') >= 3,\n"
+               "      '<td class=\"num\">15385.49</td><td class=\"num\">15415.77</td><td class=\"num\">30.28</td>' in page)\n")
+    assert got == ["1", "True", "True", "False", "False", "False", "2", "True", "True"]
 
 
 def test_suites_streamed_to_the_gx_process_give_the_verdict_of_one_run(tmp_path):
