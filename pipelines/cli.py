@@ -32,7 +32,7 @@ def refresh(raw: Path = typer.Option(RAW_DIR, "--raw", help="folder of documents
     # refresh that turns out to build nothing kills it (pipelines/gxproc.py). While the build waits for its answer,
     # the dashboard's chart process starts if the last extracted document has not started it already (vl-convert's
     # first chart costs about a second of CPU, and holds the GIL meanwhile: not in this process) and this process
-    # compiles the page's template and imports altair.
+    # compiles the page's template.
     gxproc.start()
     gxproc.while_waiting(_start_charts, inline=True)
     gxproc.while_waiting(_warm_dashboard)

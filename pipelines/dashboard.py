@@ -1,5 +1,5 @@
 """The data-quality dashboard: one self-contained HTML file (charts rendered to
-inline SVG with Vega-Lite through altair + vl-convert, no script or network
+inline SVG: Vega-Lite specs rendered by vl-convert, no script or network
 needed to view it).
 
 Sections: document status, coverage matrix (region × year × table type:
@@ -20,9 +20,11 @@ from markupsafe import Markup
 
 from .display import visible
 
-# jinja2, altair, duckdb and the SQL are imported where a page is rendered: a refresh with nothing new keeps the
+# jinja2, duckdb and the SQL are imported where a page is rendered: a refresh with nothing new keeps the
 # page it has (render(only_if_stale=True)) without them. The page reads its queries' rows as plain dicts: the
-# refresh's process never imports pandas (with pyarrow, 0.4 s of CPU: a tenth of a small refresh's)
+# refresh's process never imports pandas (with pyarrow, 0.4 s of CPU: a tenth of a small refresh's). The charts'
+# Vega-Lite specs are written here as the plain dicts altair would give (tests/test_dashboard.py compares them with
+# altair's): altair's import and its first chart cost the refresh's process 0.42-0.45 s of CPU on a slow machine.
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -38,9 +40,6 @@ def _rows(con, name: str) -> Rows:
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-_WARM = threading.RLock()  # (re-entered: warm() builds a chart, which waits for a warm-up under way)
-
-
 @functools.lru_cache(maxsize=1)
 def _template():
     """The page's compiled template (0.1 s to compile: done once per process, by warm() when it runs)."""
@@ -54,19 +53,14 @@ _TINY = {"data": {"values": [{"x": 1}]}, "mark": "bar", "encoding": {"x": {"fiel
 
 
 def warm(charts_too: bool = False) -> None:
-    """Compile the page's template, import altair and build a chart with it (the CLI refresh does it in a thread
-    while the build waits for GX; charts() waits for a warm-up under way); ``charts_too``: render one tiny chart
-    here as well (vl-convert's first chart starts its JavaScript engine: about a second, holding the GIL — the CLI
-    has its chart process do it instead, :func:`start_chart_process`)."""
+    """Compile the page's template (the CLI refresh does it in a thread while the build waits for GX);
+    ``charts_too``: render one tiny chart here as well (vl-convert's first chart starts its JavaScript engine: about
+    a second, holding the GIL — the CLI has its chart process do it instead, :func:`start_chart_process`)."""
     _template()
-    with _WARM:
-        # altair's first chart costs 0.08-0.1 s more than the next ones (its schema classes): paid here, on one
-        # row, not by the page's first chart, on whose spec the chart process waits
-        rules_chart([{"family": "f", "rule": "r", "evaluated": 1, "failed": 0, "pass_rate": 100.0}])
-        if charts_too:
-            import vl_convert as vlc
+    if charts_too:
+        import vl_convert as vlc
 
-            vlc.vegalite_to_svg(_TINY)
+        vlc.vegalite_to_svg(_TINY)
 
 
 # ---------------------------------------------------------------- the chart process
@@ -231,16 +225,24 @@ def charts(rules: Rows, counties: Rows, trend: Rows) -> dict[str, str]:
 
 
 def chart_specs(rules: Rows, counties: Rows, trend: Rows) -> dict[str, dict]:
-    """The page's charts as Vega-Lite specs (altair's; not validated against the Vega-Lite schema: the specs are this
-    module's, and validating them took a third of the charts' time); a chart without data is left out."""
+    """The page's charts as Vega-Lite specs (the dicts altair's ``to_dict(validate=False)`` gives for them; not
+    validated against the Vega-Lite schema: the specs are this module's); a chart without data is left out."""
     out = {"rules": rules_chart(rules), "counties": counties_chart(counties), "trend": trend_chart(trend)}
     return {k: v for k, v in out.items() if v is not None}
 
 
-def _alt():
-    with _WARM:  # a warm-up under way (warm()) ends first
-        import altair as alt  # here, not at import: a refresh with nothing new renders no chart
-    return alt
+# the Vega-Lite version of the specs: altair 6.3's (tests/test_dashboard.py checks the specs against altair's)
+VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+
+
+def _spec(values: list[dict], mark: dict, encoding: dict, **props) -> dict:
+    """A one-layer chart as altair writes it: inline data, a mark, its encoding, then its properties."""
+    return {"config": {"view": {"continuousWidth": 300, "continuousHeight": 300}}, "data": {"values": values},
+            "mark": mark, "encoding": encoding, **props, "$schema": VEGA_LITE_SCHEMA}
+
+
+def _field(name: str, kind: str, **props) -> dict:
+    return {"field": name, **props, "type": kind}
 
 
 def _values(rows: Rows, columns: list[str]) -> list[dict]:
@@ -260,14 +262,12 @@ def rules_chart(rules: Rows) -> dict | None:
     r = [x for x in rules if x["pass_rate"] is not None]
     if not r:
         return None
-    alt = _alt()
-    data = alt.Data(values=_values(r, ["family", "rule", "evaluated", "failed", "pass_rate"]))
-    return alt.Chart(data).mark_bar().encode(
-        x=alt.X("pass_rate:Q", title="pass rate (%)", scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("rule:N", sort=None, title=None),
-        color=alt.Color("family:N", title="family"),
-        tooltip=["rule:N", "evaluated:Q", "failed:Q", "pass_rate:Q"]).properties(width=420, height=16 * len(r)
-                                                                         ).to_dict(validate=False)
+    return _spec(_values(r, ["family", "rule", "evaluated", "failed", "pass_rate"]), {"type": "bar"}, {
+        "color": _field("family", "nominal", title="family"),
+        "tooltip": [_field("rule", "nominal"), _field("evaluated", "quantitative"), _field("failed", "quantitative"),
+                    _field("pass_rate", "quantitative")],
+        "x": _field("pass_rate", "quantitative", scale={"domain": [0, 100]}, title="pass rate (%)"),
+        "y": _field("rule", "nominal", sort=None, title=None)}, height=16 * len(r), width=420)
 
 
 def counties_chart(counties: Rows) -> dict | None:
@@ -276,27 +276,27 @@ def counties_chart(counties: Rows) -> dict | None:
     lists every county."""
     if not counties:
         return None
-    alt = _alt()
     top = sorted(counties, key=lambda c: (-c["fail"], -c["warn"], c["county"]))[:COUNTY_CHART_MAX]
     long = [{"county": c["county"], "status": status, "n": c[status]} for status in ("pass", "warn", "fail") for c in top]
-    return alt.Chart(alt.Data(values=_values(long, ["county", "status", "n"]))).mark_bar().encode(
-        x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None, sort=[c["county"] for c in top]),
-        color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "warn", "fail"],
-                                                    range=["#2e7d32", "#f9a825", "#c62828"])),
-    ).properties(width=420, height=max(40, 22 * len(top)),
-                 title=(f"the {len(top)} of {len(counties)} counties with the most failing documents"
-                        if len(top) < len(counties) else "documents per county")).to_dict(validate=False)
+    return _spec(_values(long, ["county", "status", "n"]), {"type": "bar"}, {
+        "color": _field("status", "nominal", scale={"domain": ["pass", "warn", "fail"],
+                                                    "range": ["#2e7d32", "#f9a825", "#c62828"]}),
+        "x": _field("n", "quantitative", title="documents"),
+        "y": _field("county", "nominal", sort=[c["county"] for c in top], title=None)},
+        height=max(40, 22 * len(top)),
+        title=(f"the {len(top)} of {len(counties)} counties with the most failing documents"
+               if len(top) < len(counties) else "documents per county"), width=420)
 
 
 def trend_chart(trend: Rows) -> dict | None:
     """Findings per run and severity."""
     if not trend:
         return None
-    alt = _alt()
-    t = alt.Data(values=_values(trend, ["run_id", "finished_at", "documents", "severity", "findings"]))
-    return alt.Chart(t).mark_line(point=True).encode(
-        x=alt.X("finished_at:T", title="run"), y=alt.Y("findings:Q", title="findings"),
-        color=alt.Color("severity:N")).properties(width=520, height=180).to_dict(validate=False)
+    return _spec(_values(trend, ["run_id", "finished_at", "documents", "severity", "findings"]),
+                 {"type": "line", "point": True}, {
+                     "color": _field("severity", "nominal"),
+                     "x": _field("finished_at", "temporal", title="run"),
+                     "y": _field("findings", "quantitative", title="findings")}, height=180, width=520)
 
 
 def coverage_matrix(cov: Rows) -> tuple[list[tuple[str, str]], list[dict]]:

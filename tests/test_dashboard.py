@@ -70,6 +70,65 @@ def test_dashboard_with_seeds_and_real_pdfs(tmp_path, pingxiang, hezheng):
     assert dom.count("<svg") >= 3 and 'id="findings"' in dom
 
 
+def _altair_specs(rules, counties, trend) -> dict:
+    """The page's three charts written with altair (as pipelines/dashboard.py wrote them until it wrote the dicts
+    itself, to keep altair's import out of the refresh's process)."""
+    import altair as alt
+
+    from pipelines.dashboard import COUNTY_CHART_MAX, _values
+
+    r = [x for x in rules if x["pass_rate"] is not None]
+    top = sorted(counties, key=lambda c: (-c["fail"], -c["warn"], c["county"]))[:COUNTY_CHART_MAX]
+    long = [{"county": c["county"], "status": s, "n": c[s]} for s in ("pass", "warn", "fail") for c in top]
+    return {
+        "rules": alt.Chart(alt.Data(values=_values(r, ["family", "rule", "evaluated", "failed", "pass_rate"])))
+        .mark_bar().encode(
+            x=alt.X("pass_rate:Q", title="pass rate (%)", scale=alt.Scale(domain=[0, 100])),
+            y=alt.Y("rule:N", sort=None, title=None), color=alt.Color("family:N", title="family"),
+            tooltip=["rule:N", "evaluated:Q", "failed:Q", "pass_rate:Q"]).properties(width=420, height=16 * len(r)),
+        "counties": alt.Chart(alt.Data(values=_values(long, ["county", "status", "n"]))).mark_bar().encode(
+            x=alt.X("n:Q", title="documents"), y=alt.Y("county:N", title=None, sort=[c["county"] for c in top]),
+            color=alt.Color("status:N", scale=alt.Scale(domain=["pass", "warn", "fail"],
+                                                        range=["#2e7d32", "#f9a825", "#c62828"])),
+        ).properties(width=420, height=max(40, 22 * len(top)),
+                     title=(f"the {len(top)} of {len(counties)} counties with the most failing documents"
+                            if len(top) < len(counties) else "documents per county")),
+        "trend": alt.Chart(alt.Data(values=_values(trend, ["run_id", "finished_at", "documents", "severity",
+                                                           "findings"]))).mark_line(point=True).encode(
+            x=alt.X("finished_at:T", title="run"), y=alt.Y("findings:Q", title="findings"),
+            color=alt.Color("severity:N")).properties(width=520, height=180),
+    }
+
+
+def test_chart_specs_are_the_specs_altair_writes(seed_warehouse):
+    """The dashboard writes its charts' Vega-Lite specs as plain dicts: for the seed warehouse's rows (two counties,
+    平乡县 passing and 和政县 failing; a rule no document could evaluate has no bar) and for 31 counties (the chart
+    keeps the 30 with the most failing documents, and says so), they are the specs altair writes, valid ones."""
+    from pipelines import dashboard
+    from pipelines.warehouse import connect_readonly
+
+    wh, _ = seed_warehouse
+    con = connect_readonly(wh)
+    try:
+        rules, counties, trend = (dashboard._rows(con, q) for q in ("rules.sql", "counties.sql", "trend.sql"))
+    finally:
+        con.close()
+    assert {c["county"] for c in counties} == {"平乡县", "和政县"}
+    many = [{"county": f"县{i:02d}", "pass": i % 3, "warn": i % 2, "fail": i % 5} for i in range(31)]
+    for rows in ((rules, counties, trend), (rules, many, trend)):
+        ours = dashboard.chart_specs(*rows)
+        theirs = _altair_specs(*rows)
+        assert sorted(ours) == ["counties", "rules", "trend"]
+        for name, chart in theirs.items():
+            assert ours[name] == chart.to_dict(validate=True), name
+    assert dashboard.chart_specs(rules, many, trend)["counties"]["title"] == (
+        "the 30 of 31 counties with the most failing documents")
+    # 39 rules, 12 of which no seed document gives anything to evaluate (final_completion_rate: no 决算 among them)
+    assert len(rules) == 39 and {r["rule"] for r in rules if r["pass_rate"] is None} >= {"final_completion_rate"}
+    bars = dashboard.chart_specs(rules, counties, trend)["rules"]["data"]["values"]
+    assert len(bars) == 27 and "final_completion_rate" not in {b["rule"] for b in bars}
+
+
 def test_chart_process_renders_the_charts_vl_convert_renders_here_and_ends(seed_warehouse):
     """The CLI's chart process (vl-convert in a child: its first chart holds the GIL for a second) gives the same
     SVG as vl-convert in this process, for the seed warehouse's three charts, and ends when stopped."""

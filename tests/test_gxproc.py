@@ -85,7 +85,8 @@ def test_a_refresh_validates_in_its_gx_process_and_never_imports_gx_itself(tmp_p
     """The GX process answers the build. Should it fail (it once did: a frame it could not unpickle), the build runs
     GX itself, findings intact but seconds slower, silently: this catches that. After a refresh with a GX process,
     GX was never imported in the refresh's own process, and the run has its GX verdict and Data Docs. Nor were
-    pandas and pyarrow (0.4 s of CPU): the checks hand GX plain lists, the dashboard reads plain rows — its page
+    pandas and pyarrow (0.4 s of CPU), nor altair (0.4 s): the checks hand GX plain lists, the dashboard reads plain
+    rows and writes its charts' Vega-Lite specs as dicts — its page
     rendered here too, with its findings (this seed has two: its narrative's 部门全年预算数15385.49万元 against the
     expenditure table's 合计 15415.77, and 办公费16.4万元 against the basic expenditure table's 15.45; the page shows
     the exact decimals without trailing zeros)."""
@@ -107,9 +108,10 @@ def test_a_refresh_validates_in_its_gx_process_and_never_imports_gx_itself(tmp_p
                f"page = dashboard.render(Path({str(wh)!r})).read_text(encoding='utf-8')\n"
                "print(s['documents'], s['dq']['gx_success'] is not None, bool(s['dq']['data_docs']),\n"
                "      'great_expectations' in sys.modules, 'pandas' in sys.modules, 'pyarrow' in sys.modules,\n"
+               "      'altair' in sys.modules,\n"
                "      s['dq']['findings'], page.count('<svg') >= 3,\n"
                "      '<td class=\"num\">15385.49</td><td class=\"num\">15415.77</td><td class=\"num\">30.28</td>' in page)\n")
-    assert got == ["1", "True", "True", "False", "False", "False", "2", "True", "True"]
+    assert got == ["1", "True", "True", "False", "False", "False", "False", "2", "True", "True"]
 
 
 def test_suites_streamed_to_the_gx_process_give_the_verdict_of_one_run(tmp_path):
