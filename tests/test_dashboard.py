@@ -70,6 +70,18 @@ def test_dashboard_with_seeds_and_real_pdfs(tmp_path, pingxiang, hezheng):
     assert dom.count("<svg") >= 3 and 'id="findings"' in dom
 
 
+def _chart_rows(wh: Path):
+    """The rows of the dashboard's three charts (rules, counties, trend) in the warehouse ``wh``."""
+    from pipelines import dashboard
+    from pipelines.warehouse import connect_readonly
+
+    con = connect_readonly(wh)
+    try:
+        return tuple(dashboard._rows(con, q) for q in ("rules.sql", "counties.sql", "trend.sql"))
+    finally:
+        con.close()
+
+
 def _altair_specs(rules, counties, trend) -> dict:
     """The page's three charts written with altair (as pipelines/dashboard.py wrote them until it wrote the dicts
     itself, to keep altair's import out of the refresh's process)."""
@@ -105,14 +117,8 @@ def test_chart_specs_are_the_specs_altair_writes(seed_warehouse):
     平乡县 passing and 和政县 failing; a rule no document could evaluate has no bar) and for 31 counties (the chart
     keeps the 30 with the most failing documents, and says so), they are the specs altair writes, valid ones."""
     from pipelines import dashboard
-    from pipelines.warehouse import connect_readonly
 
-    wh, _ = seed_warehouse
-    con = connect_readonly(wh)
-    try:
-        rules, counties, trend = (dashboard._rows(con, q) for q in ("rules.sql", "counties.sql", "trend.sql"))
-    finally:
-        con.close()
+    rules, counties, trend = _chart_rows(seed_warehouse[0])
     assert {c["county"] for c in counties} == {"平乡县", "和政县"}
     many = [{"county": f"县{i:02d}", "pass": i % 3, "warn": i % 2, "fail": i % 5} for i in range(31)]
     for rows in ((rules, counties, trend), (rules, many, trend)):
@@ -138,14 +144,8 @@ def test_chart_process_renders_the_charts_vl_convert_renders_here_and_ends(seed_
     import vl_convert as vlc
 
     from pipelines import dashboard
-    from pipelines.warehouse import connect_readonly
 
-    wh, _ = seed_warehouse
-    con = connect_readonly(wh)
-    try:
-        rules, counties, trend = (dashboard._rows(con, q) for q in ("rules.sql", "counties.sql", "trend.sql"))
-    finally:
-        con.close()
+    rules, counties, trend = _chart_rows(seed_warehouse[0])
     here = dashboard.charts(rules, counties, trend)
     assert sorted(here) == ["counties", "rules", "trend"]
     dashboard.start_chart_process()
