@@ -1,5 +1,6 @@
 -- This run's check counts per document and rule (per_doc_df, which insert_document_rule_results.sql reads):
--- evaluated, failed (Great Expectations failed it: check_failed) and not evaluated (not_evaluated.sql), and an
+-- evaluated, failed (Great Expectations failed it: check_failed) and not evaluated (check_instance.not_evaluated:
+-- instances.sql), and an
 -- incremental build's corpus-wide instances counted in SQL (check_rest).
 CREATE OR REPLACE TEMP TABLE per_doc_df AS
 SELECT CAST($run_id AS VARCHAR) AS run_id, i.document_id, i.rule, r.family, r.severity,
