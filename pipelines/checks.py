@@ -31,7 +31,7 @@ import duckdb
 from .config import EXPECTATIONS_DIR, SQL_DIR
 from .narrative import narrative_map
 from .registry import MANDATORY_BUDGET_TABLES, MANDATORY_FINAL_TABLES, REGISTRY, vocab_rows
-from .sqlfiles import documents_param, insert_rows, register_frame, run_sql_file, sql_text
+from .sqlfiles import documents_param, insert_rows, run_sql_file, sql_text
 
 log = logging.getLogger(__name__)
 
@@ -180,8 +180,7 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], sc
     con.execute("SET VARIABLE check_scoped = ?", [scoped])
     run_sql_file(con, SQL_DIR / "checks_io" / "scope_views.sql")
     run_sql_file(con, SQL_DIR / "checks_io" / "instance_tables.sql")
-    con.executemany("INSERT INTO check_rule VALUES (?, ?, ?, ?, ?)",
-                    [[r.rule, r.family, r.severity, r.kind, r.value] for r in rules.values()])
+    insert_rows(con, "temp.check_rule", [(r.rule, r.family, r.severity, r.kind, r.value) for r in rules.values()])
     corpus = corpus_rules(rules)
     files = sorted({r.sql for r in rules.values()})
     done: set[str] = set()
@@ -225,12 +224,6 @@ class SuiteRows:
 
     def __len__(self) -> int:
         return len(self.check_id)
-
-    def __getstate__(self):
-        return (self.check_id, self.rule, self.excess, self.passed)
-
-    def __setstate__(self, state):
-        self.check_id, self.rule, self.excess, self.passed = state
 
     def frame(self, rules: dict[str, Rule], fam: str) -> "pd.DataFrame":
         import pandas as pd
@@ -602,20 +595,11 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     stream = SuiteStream(rules, gx_root)
     instances = compute_instances(con, rules, scoped, on_suite=stream.suite)
     failed, per_rule, docs = stream.result()
-    if failed:
-        import polars as pl
-
-        register_frame(con, "check_failed_ids", pl.DataFrame({"check_id": sorted(failed)}, schema={"check_id": pl.String}))
-        try:
-            con.execute("INSERT INTO check_failed SELECT check_id FROM check_failed_ids")
-        finally:
-            con.unregister("check_failed_ids")
+    insert_rows(con, "temp.check_failed", [(i,) for i in sorted(failed)])
     findings = _findings(con.execute(sql_text("failed_instances.sql", "checks_io")), run_id, now)
     run_sql_file(con, SQL_DIR / "checks_io" / "per_doc_counts.sql", {"run_id": run_id})
-    if findings is not None:
-        register_frame(con, "findings_df", findings)
-    else:  # (no finding: the same columns, no row)
-        con.execute("CREATE OR REPLACE TEMP TABLE findings_df AS SELECT * FROM dq.findings LIMIT 0")
+    con.execute("CREATE OR REPLACE TEMP TABLE findings_df AS SELECT * FROM dq.findings LIMIT 0")
+    insert_rows(con, "temp.findings_df", findings)
     try:
         if scoped:  # the previous run's results of the documents not re-checked become this run's; the rest goes
             for sql_file in sorted((SQL_DIR / "checks_carry").glob("*.sql")):
@@ -625,10 +609,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
         if scoped:
             run_sql_file(con, SQL_DIR / "checks_io" / "merge_counts.sql")
     finally:
-        if findings is not None:
-            con.unregister("findings_df")
-        else:
-            con.execute("DROP TABLE findings_df")
+        con.execute("DROP TABLE findings_df")
         con.execute("DROP TABLE per_doc_df")
     # per rule: the sums of its per-document counts (the same whether the counts were computed now or carried)
     counts = {r: (int(n), int(nf), int(ne)) for r, n, nf, ne in con.execute(
@@ -646,25 +627,21 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
             "gx_success": all(v["success"] for v in per_rule.values())}
 
 
+# dq.findings' columns, in its order (sql/ddl/20_dq.sql): a finding's row as :func:`_findings` gives it
 FINDING_COLUMNS = ["run_id", "checked_at", "document_id", "table_seq", "rule", "family", "severity", "table_type",
                    "subject", "measure", "expected", "actual", "difference", "tolerance", "page", "line", "cells",
                    "message", "finding_id", "kind"]
 
 
-def _findings(cur, run_id: str, now: datetime):
-    """This run's findings (a Polars frame of FINDING_COLUMNS, None when there is none) from the failed instances
+def _findings(cur, run_id: str, now: datetime) -> list[tuple]:
+    """This run's findings (rows of FINDING_COLUMNS) from the failed instances
     (sql/checks_io/failed_instances.sql on ``cur``): each with its id (:func:`finding_id`), its message (the rule's,
     else :func:`_message`) and its severity — a narrative figure off by no more than 0.01 beyond its published
     precision (a percentage point, or 0.01 万元) is a rounding difference of the publisher's: recorded as a note,
     not a warning (GovBudgetChecker's practice)."""
     names = [d[0] for d in cur.description]
-    rows = [dict(zip(names, t)) for t in cur.fetchall()]
-    if not rows:
-        return None
-    import polars as pl
-
     out = []
-    for r in rows:
+    for r in (dict(zip(names, t)) for t in cur.fetchall()):
         msg = r["message"] if isinstance(r["message"], str) and r["message"] else None
         diff = None if r["difference"] is None else abs(float(r["difference"]))
         if (r["family"] == "narrative" and diff is not None and r["tolerance"] is not None
@@ -676,12 +653,7 @@ def _findings(cur, run_id: str, now: datetime):
         r["run_id"], r["checked_at"] = run_id, now
         r["difference"] = None if r["difference"] is None else str(r["difference"])  # (exact; DECIMAL on insert)
         out.append(tuple(r[c] for c in FINDING_COLUMNS))
-    return pl.DataFrame(out, schema={
-        "run_id": pl.String, "checked_at": pl.Datetime("us"), "document_id": pl.String, "table_seq": pl.Int32,
-        "rule": pl.String, "family": pl.String, "severity": pl.String, "table_type": pl.String,
-        "subject": pl.String, "measure": pl.String, "expected": pl.Float64, "actual": pl.Float64,
-        "difference": pl.String, "tolerance": pl.Float64, "page": pl.Int32, "line": pl.Int32,
-        "cells": pl.String, "message": pl.String, "finding_id": pl.String, "kind": pl.String}, orient="row")
+    return out
 
 
 def finding_id(r: dict) -> str:

@@ -158,3 +158,11 @@ def test_narrative_rounding_difference_is_a_note(mutant_warehouse):
     assert rows[0][3].startswith("rounding difference")
     assert con.execute("SELECT severity FROM dq.findings WHERE document_id = ? AND rule = 'narrative_vs_table' "
                        "AND subject LIKE '人员经费%'", [ids["narrative"]]).fetchall() == [("warn",)]
+
+
+def test_findings_rows_follow_the_columns_of_dq_findings(con):
+    """run_checks inserts each finding as a row in FINDING_COLUMNS' order into a table of dq.findings' columns (by
+    position): the two orders must stay the same."""
+    from pipelines.checks import FINDING_COLUMNS
+
+    assert [r[0] for r in con.execute("DESCRIBE dq.findings").fetchall()] == FINDING_COLUMNS

@@ -1,4 +1,4 @@
--- findings_df: the failed check instances of this run (registered from Python).
+-- findings_df: the failed check instances of this run (a temp table of dq.findings' columns, pipelines/checks.run_checks).
 INSERT INTO dq.findings BY NAME
 SELECT run_id, checked_at, document_id, CAST(table_seq AS INTEGER) AS table_seq, rule, family, severity, table_type, CAST(subject AS VARCHAR) AS subject,
        CAST(measure AS VARCHAR) AS measure, CAST(expected AS DECIMAL(24, 6)) AS expected,
