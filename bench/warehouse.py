@@ -27,42 +27,136 @@ sys.path.insert(0, str(ROOT))
 from bench import _common  # noqa: E402
 
 
+# The shape of a department's budget, as ../shared/real prints it (measured on its warehouse: 88,324 facts of 142
+# documents): function-code rows printed in the revenue, expenditure and 一般公共预算 function tables, economic-code rows
+# in the basic-expenditure tables, each row several measures (合计 the sum of the others), each code one name, parent
+# rows (类, 款) the sums of their children; every row's code and name also staged as table cells. Per fact the real
+# corpus has 0.17 subject rows, 0.06 distinct code + name per document, 1.8 cells; this has 0.19, 0.10 and 1.7.
+_TABLES = [  # table_seq, table_type, classification, measures (the first the sum of the rest)
+    (1, "revenue", "function", ["合计", "一般公共预算拨款收入", "政府性基金预算拨款收入", "事业收入", "其他收入"]),
+    (2, "expenditure", "function", ["合计", "基本支出", "项目支出"]),
+    (3, "gpb_expenditure", "function", ["合计", "基本支出", "项目支出"]),
+    (4, "gpb_basic", "economic", ["合计", "人员经费", "公用经费"]),
+    (5, "basic_expenditure", "economic", ["合计", "人员经费", "公用经费"]),
+    (6, "gpb_economic", "economic", ["合计", "基本支出", "项目支出"]),
+]
+
+
 def stage_synthetic(staging: Path, rows: int, docs: int, first: int = 0) -> list[Path]:
-    """Staged documents in the pipeline's own layout (document.json + budget.parquet + tables.parquet per
-    document), with realistic subject codes and exact DECIMAL amounts, generated inside DuckDB."""
+    """Staged documents in the pipeline's own layout (document.json, budget.parquet, cells.parquet and
+    tables.parquet per document), shaped like the real corpus (_TABLES), with exact DECIMAL amounts that add up,
+    generated inside DuckDB. About ``rows`` facts in all."""
     import duckdb
 
     staging.mkdir(parents=True, exist_ok=True)
     per_doc = rows // docs
+    # the subject rows every document prints: the first codes (by code, so each one's parents too) of the shipped
+    # dictionary with their names; facts per function code 5 + 3 + 3 measures, per economic code 3 + 3 + 3
+    from pipelines.subjects import SUBJECTS_CSV
+
+    n_economic = min(111, round(per_doc * 0.4 / 9))
+    n_function = max(1, round((per_doc - n_economic * 9) / 11))
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
+    con.execute("CREATE TABLE tables AS SELECT * FROM (VALUES " + ", ".join(
+        f"({seq}, '{tt}', '{cls}', {ms!r})" for seq, tt, cls, ms in _TABLES) + ") t(table_seq, table_type, classification, measures)")
+    con.execute("""
+        CREATE TABLE codes AS
+        WITH dict AS (
+            SELECT classification, code, name, level
+            FROM read_csv($csv, all_varchar = true)
+            WHERE status = 'preferred' AND classification IN ('function', 'economic')
+            QUALIFY row_number() OVER (PARTITION BY classification, code ORDER BY name) = 1
+        ), pick AS (
+            SELECT *, row_number() OVER (PARTITION BY classification ORDER BY code) - 1 AS j FROM dict
+            QUALIFY j < CASE classification WHEN 'function' THEN $f ELSE $e END
+        )
+        SELECT p.*, NOT EXISTS (SELECT 1 FROM pick c WHERE c.classification = p.classification
+                                       AND c.code <> p.code AND starts_with(c.code, p.code)) AS leaf
+        FROM pick p
+    """, {"csv": str(SUBJECTS_CSV), "f": n_function, "e": n_economic})
+    # amounts of each document's code and measure: a leaf's from a hash (cents), a parent's (类, 款) the sum of the
+    # leaves under it, 合计 the sum of the row's other measures; the same in every table that prints the code
+    con.execute("""
+        CREATE TABLE amounts AS
+        WITH leaves AS (
+            SELECT d, c.classification, c.code, k, CAST(hash(d, c.code, k) % 10000000 AS DECIMAL(20, 2)) / 100 AS amount
+            FROM range($first, $first + $docs) r(d), codes c, range(2, 6) m(k) WHERE c.leaf
+        )
+        SELECT * FROM leaves
+        UNION ALL
+        SELECT l.d, c.classification, c.code, l.k, sum(l.amount)
+        FROM codes c JOIN leaves l ON l.classification = c.classification AND starts_with(l.code, c.code)
+                                  AND length(c.code) IN (3, 5) AND left(l.code, length(c.code)) = c.code
+        WHERE NOT c.leaf GROUP BY ALL
+    """, {"first": first, "docs": docs})
+    con.execute("""
+        CREATE TABLE facts AS
+        WITH parts AS (
+            SELECT a.d, t.table_seq, t.table_type, t.classification, c.j, c.code, c.name, c.level, a.k,
+                   t.measures[a.k] AS measure, a.amount
+            FROM tables t JOIN codes c USING (classification)
+            JOIN amounts a ON a.classification = c.classification AND a.code = c.code AND a.k <= len(t.measures)
+        )
+        SELECT * FROM parts
+        UNION ALL
+        SELECT d, table_seq, table_type, classification, j, code, name, level, 1, '合计', sum(amount) FROM parts
+        GROUP BY ALL
+    """)
     tmp = staging / "_parts"
+    tmp.mkdir(exist_ok=True)
     con.execute("""
         COPY (
-            SELECT printf('%016x', d) AS document_id, 1 + (i % 6) AS table_seq,
-                   ['revenue', 'expenditure', 'gpb_expenditure', 'gpb_basic', 'income_expense_summary',
-                    'fiscal_summary'][1 + (i % 6)] AS table_type,
-                   CASE WHEN i % 6 = 3 THEN 'economic' ELSE 'function' END AS classification,
-                   CAST(200 + (i // 6) % 30 AS VARCHAR) || lpad(CAST((i // 180) % 20 AS VARCHAR), 2, '0')
-                       || lpad(CAST((i // 3600) % 10 AS VARCHAR), 2, '0') AS subject_code,
-                   '科目' || CAST(i % 997 AS VARCHAR) AS subject_name, '项' AS subject_level,
-                   NULL::VARCHAR AS side, NULL::VARCHAR AS parent_item,
-                   ['合计', '基本支出', '项目支出'][1 + (i // 6) % 3] AS measure,  -- (every table type gets each measure)
-                   CAST(round(random() * 10000, 2) AS DECIMAL(20, 6)) AS amount,
-                   '' AS amount_text, 2 AS decimals, '万元' AS unit, i AS row_idx, 3 AS col_idx,
-                   1 + i // 40 AS page, NULL::INTEGER AS line, 'p1' AS src_ref
-            FROM range($first, $first + $docs) t(d), range($per_doc) s(i)
+            SELECT printf('%016x', d) AS document_id, table_seq, table_type, classification, code AS subject_code,
+                   name AS subject_name,
+                   level AS subject_level, NULL::VARCHAR AS side, NULL::VARCHAR AS parent_item, measure,
+                   CAST(amount AS DECIMAL(20, 6)) AS amount, format('{:,.2f}', amount) AS amount_text, 2 AS decimals,
+                   '万元' AS unit, 2 + j AS row_idx, 1 + k AS col_idx, table_seq * 10 + j // 40 AS page,
+                   NULL::INTEGER AS line, printf('p%d.t0.r%d.c%d', table_seq * 10 + j // 40, 2 + j, 1 + k) AS src_ref
+            FROM facts
         ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
-    """, {"docs": docs, "per_doc": per_doc, "tmp": str(tmp), "first": first})
+    """, {"tmp": str(tmp / "budget")})
+    # the cells: a header row, then each subject row's code, name and amounts as printed
+    con.execute("""
+        COPY (
+            SELECT printf('%016x', d) AS document_id, table_seq, row_idx, col_idx, text,
+                   table_seq * 10 + greatest(row_idx - 2, 0) // 40 AS page, NULL::INTEGER AS line,
+                   0 AS src_table, row_idx AS src_row, col_idx AS src_col,
+                   printf('p%d.t0.r%d.c%d', table_seq * 10 + greatest(row_idx - 2, 0) // 40, row_idx, col_idx) AS src_ref,
+                   'text' AS source_method, NULL::DOUBLE AS ocr_confidence
+            FROM (
+                SELECT d, table_seq, 2 + j AS row_idx, 0 AS col_idx, code AS text FROM facts WHERE k = 1
+                UNION ALL
+                SELECT d, table_seq, 2 + j, 1, name FROM facts WHERE k = 1
+                UNION ALL
+                SELECT d, table_seq, 2 + j, 1 + k, format('{:,.2f}', amount) FROM facts
+                UNION ALL
+                SELECT d, table_seq, 1, c, h
+                FROM range($first, $first + $docs) r(d), tables t,
+                     unnest(['科目编码', '科目名称'] || t.measures) WITH ORDINALITY AS x(h, c1), (SELECT c1 - 1 AS c)
+            )
+        ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
+    """, {"tmp": str(tmp / "cells"), "first": first, "docs": docs})
+    con.execute("""
+        COPY (
+            SELECT printf('%016x', d) AS document_id, table_seq, table_type, 'subject' AS kind,
+                   '2026年部门' || table_type || '表' AS title, table_seq * 10 AS first_page,
+                   CAST(table_seq * 10 AS VARCHAR) AS pages, NULL::INTEGER AS line,
+                   2 + CASE classification WHEN 'function' THEN $f ELSE $e END AS n_rows, false AS declared_empty,
+                   '万元' AS unit, 'parsed' AS status
+            FROM range($first, $first + $docs) r(d), tables
+        ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
+    """, {"tmp": str(tmp / "tables"), "first": first, "docs": docs, "f": n_function, "e": n_economic})
     dirs = []
-    for part in sorted(tmp.iterdir()):
+    for part in sorted((tmp / "budget").iterdir()):
         doc = part.name.split("=", 1)[1]
         d = staging / f"{doc}-vbench"
         d.mkdir(exist_ok=True)
-        files = sorted(part.glob("*.parquet"))
-        # one file per document, as the extractor writes it
-        con.execute("COPY (SELECT * FROM read_parquet(?, hive_partitioning = true)) TO ? (FORMAT parquet)",
-                    [[str(f) for f in files], str(d / "budget.parquet")])
+        for name in ("budget", "cells", "tables"):
+            files = sorted((tmp / name / part.name).glob("*.parquet"))
+            # one file per document, as the extractor writes it
+            con.execute("COPY (SELECT * FROM read_parquet(?, hive_partitioning = true)) TO ? (FORMAT parquet)",
+                        [[str(f) for f in files], str(d / f"{name}.parquet")])
         (d / "document.json").write_text(json.dumps({
             "document_id": doc, "source_path": f"bench/{doc}.pdf", "sha256": doc * 4, "bytes": 1, "file_type": "pdf",
             "parser_version": "bench", "status": "loaded", "error_kind": None, "error": None, "hint": None,
@@ -70,8 +164,8 @@ def stage_synthetic(staging: Path, rows: int, docs: int, first: int = 0) -> list
             "region_code": f"{110101 + int(doc, 16) // 5 % 2800}", "county": f"县{int(doc, 16) // 5 % 2800}",
             "region_level": "county", "province": "省", "prefecture": "市", "region_ref_year": 2022,
             "department": f"部门{int(doc, 16) // 5 % 60}", "department_code": "001",
-            "fiscal_year": 2019 + int(doc, 16) % 5, "phase": "budget", "pages": 10, "n_tables": 6, "unit": "万元",
-            "seconds": 0.1}), encoding="utf-8")
+            "fiscal_year": 2019 + int(doc, 16) % 5, "phase": "budget", "pages": 70, "n_tables": len(_TABLES),
+            "unit": "万元", "seconds": 0.1}), encoding="utf-8")
         dirs.append(d)
     shutil.rmtree(tmp)
     return dirs

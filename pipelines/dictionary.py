@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .sqlfiles import insert_rows
+from .sqlfiles import insert_rows, sql_text
 from .registry import BY_TYPE, REGISTRY, header_key, vocab_rows
 
 THREE_PUBLIC = "three_public"  # the registry type whose row identities nest the 三公 items
@@ -83,10 +83,8 @@ def _register_three_public_items(con: duckdb.DuckDBPyConnection):
     tree = three_public_tree()
     con.execute("CREATE OR REPLACE TABLE core.ref_three_public_item (table_type VARCHAR, printed VARCHAR, "
                 "item VARCHAR, parent_item VARCHAR, item_level INTEGER)")
-    printed = con.execute(
-        "SELECT DISTINCT f.table_type, x FROM core.fact_budget_amount f JOIN core.dim_table t USING (document_id, table_seq), "
-        "unnest([f.subject_name, f.canonical_measure]) AS u(x) "
-        "WHERE (t.kind = 'three_public' OR f.table_type = 'gpb_admin_cost') AND x IS NOT NULL").fetchall()
+    types = sorted({t.type for t in REGISTRY if t.kind == "three_public"} | {"gpb_admin_cost"})
+    printed = con.execute(sql_text("three_public_printed.sql", "marts_io"), {"types": types}).fetchall()
     items = []
     for tt, p in printed:
         item = three_public_item(tt, p)

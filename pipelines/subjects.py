@@ -81,9 +81,18 @@ def schemes(path: Path = SCHEMES_CSV) -> list[Scheme]:
 def scheme_of(code: str, classification: str | None = None, _s: list | None = None) -> Scheme | None:
     """The classification scheme a printed code belongs to, by its 类 digits and length (None: not a subject
     code of any known scheme, e.g. a 3-digit amount)."""
+    return _scheme_of(code, classification) if _s is None else _find_scheme(code, classification, _s)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # (a corpus prints a few thousand distinct codes, each on many rows)
+def _scheme_of(code: str, classification: str | None) -> Scheme | None:
+    return _find_scheme(code, classification, _schemes())
+
+
+def _find_scheme(code: str, classification: str | None, _s: list) -> Scheme | None:
     if not code or not _CODE.match(code):
         return None
-    for s in _s or _schemes():
+    for s in _s:
         if (classification is None or s.classification == classification) and len(code) in s.lengths \
                 and s.lei.fullmatch(code[:3]):
             return s
@@ -116,6 +125,7 @@ def name_key(name: str | None) -> str:
     return _KEY_DROP.sub("", t)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # (names repeat on every table and document that prints their code)
 def _name_like(text: str) -> bool:
     return bool(_HAN.search(text)) and not is_amount(text)
 
@@ -126,7 +136,7 @@ def pairs_from_row(cols: list[int], texts: list[str]) -> tuple[str, str] | None:
     """(code, printed name) of one table row whose first cell prints a subject code: the code alone with the
     name in the next cell, the code and the name in one cell ('2080101行政运行'), or the code split over
     类 / 款 / 项 cells ('208' '01' '01' '行政运行')."""
-    cells = {c: clean(t) for c, t in zip(cols, texts) if clean(t)}
+    cells = {c: ct for c, t in zip(cols, texts) if (ct := clean(t))}
     if not cells:
         return None
     first = min(cells)
@@ -166,8 +176,9 @@ def sighting_frame(con: duckdb.DuckDBPyConnection, label: str | None = None,
     for doc, path, year, seq, tt, _row, page, cols, texts in con.execute(
             sql_text("cell_rows.sql", "subjects"), {"max_col": 6, **documents_param(documents)}).fetchall():
         p = pairs_from_row(cols, texts)
-        if p and scheme_of(p[0]):
-            tables[(doc, seq, tt)].append((path, year, p[0], p[1], page, scheme_of(p[0]).classification))
+        found = scheme_of(p[0]) if p else None
+        if found:
+            tables[(doc, seq, tt)].append((path, year, p[0], p[1], page, found.classification))
     cell_rows = []
     for (doc, seq, tt), pairs in tables.items():
         # a table prints one classification: one or two codes of another are something else (a unit code '302'

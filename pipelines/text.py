@@ -13,6 +13,8 @@ _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
 _WS_BETWEEN_CJK = re.compile(rf"(?<={_CJK})\s+|\s+(?={_CJK})")
 _WS = re.compile(r"\s+")
 _TAGS = re.compile(r"</?p>|<br\s*/?>", re.I)
+# printable ASCII but space and "<": text clean() returns as it is (NFKC keeps it, no tag, no whitespace)
+_PLAIN = re.compile(r"[!-;=-~]*")
 
 
 def clean(text: str | None) -> str:
@@ -24,7 +26,10 @@ def clean(text: str | None) -> str:
     """
     if text is None:
         return ""
-    t = _TAGS.sub(" ", str(text))
+    t = str(text)
+    if _PLAIN.fullmatch(t):  # (most cells: amounts, codes) nothing to normalise, fold or collapse
+        return t
+    t = _TAGS.sub(" ", t)
     t = unicodedata.normalize("NFKC", t)
     t = _WS_BETWEEN_CJK.sub("", t)
     t = _WS.sub(" ", t).strip()
