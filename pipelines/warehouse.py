@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -202,8 +203,10 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         removed = sorted(i for i in base if state.get(i) != base[i])  # gone, or changed (re-read, moved)
         added = sorted(i for i in state if base.get(i) != state[i])   # new, or changed
         shutil.copyfile(warehouse, tmp)
+        early = _EarlyFlush(tmp)
     else:
         removed, added = [], sorted(state)
+        early = None
     lap("start")
     con = duckdb.connect(str(tmp))
     # rows need no particular physical order (every reader orders explicitly): lets the load insert in parallel
@@ -306,10 +309,14 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         lap("checkpoint")
     except BaseException:
         con.close()
+        if early is not None:
+            early.thread.join()
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
     con.close()
+    if early is not None:
+        early.wait()
     _durable(tmp)
     lap("flush")
     fault("before_swap")
@@ -329,6 +336,28 @@ def _durable(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class _EarlyFlush:
+    """The copy of the live file flushed to disk by a thread while the build works on it (the disk is idle while the
+    SQL runs): the flush before the swap (:func:`_durable`) then has only the build's own writes left. A failure of
+    this flush fails the build (after a failed fsync a second one can report success for pages that were lost)."""
+
+    def __init__(self, path: Path):
+        self.error: OSError | None = None
+        self.thread = threading.Thread(target=self._run, args=(path,), name="cnbudget-copy-flush", daemon=True)
+        self.thread.start()
+
+    def _run(self, path: Path):
+        try:
+            _durable(path)
+        except OSError as e:
+            self.error = e
+
+    def wait(self):
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _insert_ids(con: duckdb.DuckDBPyConnection, table: str, ids: list[str]):
