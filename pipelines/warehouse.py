@@ -315,9 +315,13 @@ def build(staged_dirs: list[Path], warehouse: Path, run_id: str | None = None,
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
     con.close()
-    if early is not None:
-        early.wait()
-    _durable(tmp)
+    try:
+        if early is not None:
+            early.wait()
+        _durable(tmp)
+    except OSError:  # (the file is not flushed: not the warehouse)
+        tmp.unlink(missing_ok=True)
+        raise
     lap("flush")
     fault("before_swap")
     os.replace(tmp, warehouse)  # atomic publish

@@ -135,6 +135,30 @@ def test_full_disk_while_staging_stops_before_the_build(world, monkeypatch):
     assert state(wh)[0] == ["hezheng.txt", "pingxiang.txt"]
 
 
+def test_a_failed_flush_of_the_copied_warehouse_fails_the_build_and_leaves_the_live_one(world, monkeypatch):
+    """The incremental build's copy of the live file is flushed by a thread while the build runs
+    (warehouse._EarlyFlush); an I/O error there fails the build (a later fsync could report success for the lost
+    pages): the live warehouse stays as it was, the copy is removed, and the next refresh completes."""
+    import pipelines.warehouse as W
+
+    raw, wh, before = world
+    flushed = []
+
+    def eio(self, path):
+        flushed.append(Path(path).name)
+        self.error = OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(W._EarlyFlush, "_run", eio)
+    with pytest.raises(OSError, match="Input/output error"):
+        refresh(raw, wh, limits=Limits(timeout_s=120))
+    assert flushed == [f"{wh.name}.building-{os.getpid()}"]  # the build was incremental: it copied the live file
+    assert state(wh) == before
+    assert not leftovers(wh)
+    monkeypatch.undo()
+    refresh(raw, wh, limits=Limits(timeout_s=120))
+    assert state(wh)[0] == ["hezheng.txt", "pingxiang.txt"]
+
+
 @pytest.mark.parametrize("damage", ["parquet", "json"])
 def test_a_corrupted_staged_file_is_re_extracted_not_half_loaded(world, damage):
     raw, wh, before = world
