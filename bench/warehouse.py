@@ -56,12 +56,15 @@ def stage_synthetic(staging: Path, rows: int, docs: int, first: int = 0) -> list
     # dictionary with their names; facts per function code 5 + 3 + 3 measures, per economic code 3 + 3 + 3
     from pipelines.subjects import SUBJECTS_CSV
 
-    n_economic = min(111, round(per_doc * 0.4 / 9))
-    n_function = max(1, round((per_doc - n_economic * 9) / 11))
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
-    con.execute("CREATE TABLE tables AS SELECT * FROM (VALUES " + ", ".join(
-        f"({seq}, '{tt}', '{cls}', {ms!r})" for seq, tt, cls, ms in _TABLES) + ") t(table_seq, table_type, classification, measures)")
+    (economic_codes,) = con.execute("SELECT count(DISTINCT code) FROM read_csv(?, all_varchar = true) "
+                                    "WHERE status = 'preferred' AND classification = 'economic'",
+                                    [str(SUBJECTS_CSV)]).fetchone()
+    n_economic = min(economic_codes, round(per_doc * 0.4 / 9))
+    n_function = max(1, round((per_doc - n_economic * 9) / 11))
+    con.execute("CREATE TABLE tables (table_seq INTEGER, table_type VARCHAR, classification VARCHAR, measures VARCHAR[])")
+    con.executemany("INSERT INTO tables VALUES (?, ?, ?, ?)", _TABLES)
     con.execute("""
         CREATE TABLE codes AS
         WITH dict AS (
