@@ -83,7 +83,7 @@ INSTANCE_VALUES = ("excess", "passed")
 
 def _check_columns(f: Path, e: dict) -> None:
     """An expectation reads one column, ``<its rule>.excess`` or ``<its rule>.passed``, and has no row condition:
-    the frame of its suite holds each rule's instances in its own columns (:func:`_suite_frames`)."""
+    the frame of its suite holds each rule's instances in its own columns (:func:`_suite_frame`)."""
     kw, rule = e["kwargs"], e["meta"]["rule"]
     cols = [k for k in kw if k.startswith("column")]
     if cols != ["column"] or kw["column"] not in {f"{rule}.{v}" for v in INSTANCE_VALUES} or "row_condition" in kw:
@@ -329,19 +329,19 @@ def _no_config_variables(gx_root: Path) -> None:
 
 
 class SuiteStream:
-    """The suites' instances as the build computes them (:func:`compute_instances`' ``on_suite``: :class:`SuiteRows`,
-    or a suite's frame, :func:`_suite_frame`), validated by the GX
+    """The suites' instances as the build computes them (:func:`compute_instances`' ``on_suite``: :class:`SuiteRows`),
+    validated by the GX
     process the refresh started (:mod:`pipelines.gxproc`) — each sent as it comes, so GX validates one suite while
     the build runs the next one's SQL — or, without one (or should it fail), here at :meth:`result`. GX is not
     involved at all when no suite has an instance (an incremental build that only removed documents)."""
 
     def __init__(self, rules: dict[str, Rule], gx_root: Path):
         self.rules, self.gx_root = rules, gx_root
-        self.frames: dict[str, SuiteRows | pd.DataFrame] = {}
+        self.frames: dict[str, SuiteRows] = {}
         self.worker = None
         self.started = False  # the first suite with an instance has come: GX validates every suite from then on
 
-    def suite(self, name: str, frame: SuiteRows | pd.DataFrame) -> None:
+    def suite(self, name: str, frame: SuiteRows) -> None:
         from . import gxproc
 
         self.frames[name] = frame
@@ -377,11 +377,6 @@ class SuiteStream:
         return _validate_here(self.frames, self.rules, self.gx_root)
 
 
-def _suite_frames(df: pd.DataFrame, rules: dict[str, Rule]) -> dict[str, pd.DataFrame]:
-    """{suite name: the frame it validates} (:func:`_suite_frame`), every family's."""
-    return {f"cnbudget.{fam}": _suite_frame(df, rules, fam) for fam in sorted({r.family for r in rules.values()})}
-
-
 def _suite_frame(df: pd.DataFrame, rules: dict[str, Rule], fam: str) -> pd.DataFrame:
     """The frame the suite of family ``fam`` validates: its rules' instances in ``df`` (check_id, the unexpected
     index), with one column per rule, ``<rule>.excess`` or ``<rule>.passed``, holding that rule's value on its rows
@@ -401,14 +396,14 @@ def _suite_frame(df: pd.DataFrame, rules: dict[str, Rule], fam: str) -> pd.DataF
     return pd.DataFrame(cols)
 
 
-def _validate_here(frames: dict[str, SuiteRows | pd.DataFrame], rules: dict[str, Rule],
+def _validate_here(frames: dict[str, SuiteRows], rules: dict[str, Rule],
                    gx_root: Path) -> tuple[set[str], dict, str | None]:
     result, build_docs = _run_checkpoint(frames, rules, gx_root)
     build_docs()
     return result
 
 
-def _run_checkpoint(frames: dict[str, SuiteRows | pd.DataFrame], rules: dict[str, Rule], gx_root: Path):
+def _run_checkpoint(frames: dict[str, SuiteRows], rules: dict[str, Rule], gx_root: Path):
     """((failed check ids, per-rule result, Data Docs index path), the step that builds this run's Data Docs), every
     suite validated on its frame in the checkpoint's order (:class:`CheckpointRun`)."""
     run = CheckpointRun(rules, gx_root)
@@ -439,12 +434,11 @@ class CheckpointRun:
         self.failed: set[str] = set()
         self.per_rule: dict[str, dict] = {}
 
-    def validate(self, name: str, frame: SuiteRows | pd.DataFrame) -> None:
+    def validate(self, name: str, rows: SuiteRows) -> None:
         from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
                                                                                 ValidationResultIdentifier)
 
-        if isinstance(frame, SuiteRows):
-            frame = frame.frame(self.rules, name.removeprefix("cnbudget."))
+        frame = rows.frame(self.rules, name.removeprefix("cnbudget."))
         vd = self.by_name[name]
         vr = vd.run(checkpoint_id=self.cp.id, batch_parameters={"dataframe": frame},
                     result_format=self.cp.result_format, run_id=self.run_id)
@@ -589,7 +583,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     rules = load_rules()
     con.execute("CREATE OR REPLACE TEMP TABLE check_corpus_rule (rule VARCHAR)")
-    con.executemany("INSERT INTO check_corpus_rule VALUES (?)", [[r] for r in sorted(corpus_rules(rules))])
+    insert_rows(con, "temp.check_corpus_rule", [(r,) for r in sorted(corpus_rules(rules))])
     # each suite goes to GX as soon as its rules have run (nothing to evaluate — an incremental build that only
     # removed documents —: GX is not involved)
     stream = SuiteStream(rules, gx_root)

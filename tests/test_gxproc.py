@@ -60,6 +60,14 @@ def test_gx_process_defers_what_the_suites_never_use():
     assert got == ["False", "False", "0.5", "Chart", "True", "True"]
 
 
+# every family's suite as the build hands it to GX (checks.SuiteRows): the rows (check id, rule, excess, passed) of
+# its rules, in the child process that ``_run`` starts (``rules`` loaded there)
+SUITES = ("from pipelines.checks import SuiteRows\n"
+          "def suites(rows):\n"
+          "    return {'cnbudget.' + fam: SuiteRows.of([r for r in rows if rules[r[1]].family == fam])\n"
+          "            for fam in sorted({r.family for r in rules.values()})}\n")
+
+
 def test_gx_validates_and_builds_its_data_docs_with_sqlalchemy_absent(tmp_path):
     """The GX process hides SQLAlchemy (GX's optional SQL datasources, never used here): GX still validates the
     suites' frames — an arithmetic instance over its tolerance fails, one within it passes — and writes the Data
@@ -70,13 +78,12 @@ def test_gx_validates_and_builds_its_data_docs_with_sqlalchemy_absent(tmp_path):
                "from pipelines.gxproc import defer_imports, hide_imports\n"
                "hide_imports()\n"
                "defer_imports()\n"
-               "import pandas as pd\n"
-               "from pipelines.checks import _suite_frames, _validate_here, load_rules\n"
+               "from pipelines.checks import _validate_here, load_rules\n"
                "rules = load_rules()\n"
                "rule = sorted(r.rule for r in rules.values() if r.value == 'excess')[0]\n"
-               "df = pd.DataFrame({'check_id': ['ok', 'bad'], 'rule': [rule, rule], 'excess': [0.0, 1.5],\n"
-               "                   'passed': [None, None]})\n"
-               f"failed, per_rule, docs = _validate_here(_suite_frames(df, rules), rules, Path({str(gx_root)!r}))\n"
+               + SUITES +
+               "frames = suites([('ok', rule, 0.0, None), ('bad', rule, 1.5, None)])\n"
+               f"failed, per_rule, docs = _validate_here(frames, rules, Path({str(gx_root)!r}))\n"
                "print(sorted(failed), 'sqlalchemy' in sys.modules, Path(docs.removeprefix('file://')).is_file())\n")
     assert got == ["['bad']", "False", "True"]
 
@@ -122,18 +129,17 @@ def test_suites_streamed_to_the_gx_process_give_the_verdict_of_one_run(tmp_path)
     streamed, here = tmp_path / "streamed", tmp_path / "here"
     got = _run("import sys\n"
                "from pathlib import Path\n"
-               "import pandas as pd\n"
                "from pipelines import gxproc\n"
-               "from pipelines.checks import SuiteStream, _suite_frames, _validate_here, load_rules, suite_order\n"
+               "from pipelines.checks import SuiteStream, _validate_here, load_rules, suite_order\n"
                "gxproc.start()\n"
                "rules = load_rules()\n"
                "ex = sorted(r.rule for r in rules.values() if r.value == 'excess')[:2]\n"
                "ps = sorted(r.rule for r in rules.values() if r.value == 'passed')[:1]\n"
-               "df = pd.DataFrame({'check_id': ['a', 'b', 'c', 'd', 'e'], 'rule': [ex[0], ex[0], ex[1], ps[0], ps[0]],\n"
-               "                   'excess': [0.0, 1.5, 2.0, None, None], 'passed': [None, None, None, True, False]})\n"
-               "frames = _suite_frames(df, rules)\n"
+               + SUITES +
+               "frames = suites([('a', ex[0], 0.0, None), ('b', ex[0], 1.5, None), ('c', ex[1], 2.0, None),\n"
+               "                 ('d', ps[0], None, True), ('e', ps[0], None, False)])\n"
                f"empty = SuiteStream(rules, Path({str(streamed)!r}))\n"
-               "for name, f in _suite_frames(df.iloc[:0], rules).items():\n"
+               "for name, f in suites([]).items():\n"
                "    empty.suite(name, f)\n"
                "print(empty.result() == (set(), {}, None), gxproc._WORKER is not None)\n"
                f"s = SuiteStream(rules, Path({str(streamed)!r}))\n"
