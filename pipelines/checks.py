@@ -31,7 +31,7 @@ import duckdb
 from .config import EXPECTATIONS_DIR, SQL_DIR
 from .narrative import narrative_map
 from .registry import MANDATORY_BUDGET_TABLES, MANDATORY_FINAL_TABLES, REGISTRY, vocab_rows
-from .sqlfiles import documents_param, insert_rows, run_sql_file, sql_text
+from .sqlfiles import documents_param, insert_rows, records, run_sql_file, sql_text
 
 log = logging.getLogger(__name__)
 
@@ -633,9 +633,8 @@ def _findings(cur, run_id: str, now: datetime) -> list[tuple]:
     else :func:`_message`) and its severity — a narrative figure off by no more than 0.01 beyond its published
     precision (a percentage point, or 0.01 万元) is a rounding difference of the publisher's: recorded as a note,
     not a warning (GovBudgetChecker's practice)."""
-    names = [d[0] for d in cur.description]
     out = []
-    for r in (dict(zip(names, t)) for t in cur.fetchall()):
+    for r in records(cur):
         msg = r["message"] if isinstance(r["message"], str) and r["message"] else None
         diff = None if r["difference"] is None else abs(float(r["difference"]))
         if (r["family"] == "narrative" and diff is not None and r["tolerance"] is not None

@@ -33,11 +33,9 @@ Rows = list[dict]
 
 def _rows(con, name: str) -> Rows:
     """The rows of the dashboard query ``name`` (sql/dashboard/), each a dict by column name."""
-    from .sqlfiles import sql_text
+    from .sqlfiles import records, sql_text
 
-    cur = con.execute(sql_text(name, "dashboard"))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+    return records(con.execute(sql_text(name, "dashboard")))
 
 
 @functools.lru_cache(maxsize=1)

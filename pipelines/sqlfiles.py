@@ -51,6 +51,12 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple] | 
         con.unregister("insert_rows_frame")
 
 
+def records(cur) -> list[dict]:
+    """The rows of an executed query (a cursor or connection after ``execute``), each a dict by column name."""
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
 def documents_param(documents: list[str] | None) -> dict:
     """The bind parameters of a SQL file filtered to some documents (``$all OR list_contains($documents, …)``):
     every document (None), or these (an incremental build's)."""
