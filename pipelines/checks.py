@@ -572,9 +572,11 @@ def corpus_rules(rules: dict[str, Rule]) -> set[str]:
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None = None,
-               scoped: bool = False) -> dict:
+               scoped: bool = False, while_waiting: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> dict:
     """Evaluate the rules, let GX decide the findings, write dq.findings (+ history), dq.document_rule_results
-    and dq.rule_results of this run.  ``scoped`` (an incremental build on a copy of the previous warehouse):
+    and dq.rule_results of this run.  ``while_waiting(con)``: work that does not read the checks' results, run once
+    every rule has run, while GX validates the last suites (the build's process would otherwise wait idle for its
+    answer).  ``scoped`` (an incremental build on a copy of the previous warehouse):
     only the documents in ``core.check_scope``, and the corpus-wide rule on the codes and years in
     ``core.check_scope_code``,
     go to GX; every other document's findings and counts of the previous run are carried into this run as they
@@ -588,6 +590,8 @@ def run_checks(con: duckdb.DuckDBPyConnection, gx_root: Path, run_id: str | None
     # removed documents —: GX is not involved)
     stream = SuiteStream(rules, gx_root)
     instances = compute_instances(con, rules, scoped, on_suite=stream.suite)
+    if while_waiting is not None:
+        while_waiting(con)
     failed, per_rule, docs = stream.result()
     insert_rows(con, "temp.check_failed", [(i,) for i in sorted(failed)])
     findings = _findings(con.execute(sql_text("failed_instances.sql", "checks_io")), run_id, now)

@@ -3,6 +3,10 @@
 CREATE OR REPLACE MACRO dq_tol(n, d) AS CAST((n) * 0.5 * pow(10, -(d)) AS DECIMAL(24, 6));
 -- A name without its bracketed parts ("深圳市医疗保障局(本级)" → "深圳市医疗保障局").
 CREATE OR REPLACE MACRO dq_unbracketed(x) AS regexp_replace(x, '[(（][^)）]*[)）]', '', 'g');
+-- Every text rule's pattern (core.ref_text_pattern) in one alternation: a line that matches none of them cannot give
+-- a text rule an instance (text.sql reads only the lines that match it). A regex read from a column is compiled again
+-- for every row it is applied to (about 10 µs each); a variable is a constant, compiled once.
+SET VARIABLE text_patterns = (SELECT string_agg('(?:' || regex || ')', '|' ORDER BY rule, regex) FROM core.ref_text_pattern);
 
 -- The subject-name census: per code, classification and year across the documents (core.subject_census_count: how
 -- many documents print each name of each code, counted from core.subject_name_document), how many names, the name

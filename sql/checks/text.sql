@@ -6,8 +6,9 @@
 --                    of its name: "深圳市医疗保障局(本级)" for 深圳市医疗保障局); brackets are ignored
 --  toc_table_missing every table the table of contents lists is in the document (its title classified by
 --                    vocab/table_titles.csv; an entry whose title is unknown is not evaluated)
-WITH l AS (
+WITH l AS (  -- the lines some pattern matches (the variable text_patterns: sql/checks/00_macros.sql)
     SELECT l.*, d.fiscal_year, d.phase FROM chk_fact_text_line l JOIN chk_dim_document d USING (document_id)
+    WHERE regexp_matches(l.text, getvariable('text_patterns'))
 ),
 years AS (  -- a year two patterns capture on one line (a title "2026年部门预算…表") is one instance
     SELECT DISTINCT l.document_id, l.page, l.line, l.src_ref, l.text, l.fiscal_year, p.allowed,
@@ -21,7 +22,7 @@ names AS (  -- the unit a table header names ("编制单位:深圳市信访局")
     SELECT l.document_id, l.page, l.line, l.src_ref, l.text,
            regexp_replace(regexp_extract(l.text, p.regex, 1), '(金额)?单位$', '') AS unit_named,
            d.department, d.department_printed
-    FROM chk_fact_text_line l JOIN core.ref_text_pattern p
+    FROM l JOIN core.ref_text_pattern p
       ON p.rule = 'text_department_name' AND list_contains(string_split(p.roles, '|'), l.role)
     JOIN chk_dim_document d USING (document_id)
     WHERE regexp_matches(l.text, p.regex)
