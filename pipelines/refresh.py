@@ -31,7 +31,6 @@ from .config import gx_dir, staging_dir
 from .extract import PARSER_VERSION, Discovered, SnapshotWriteError, extract_one, scan, staged_path
 from .limits import LIMIT_KINDS, Limits, fault
 from .lookahead import mark_scanned, scan_started
-from .warehouse import inputs_fingerprint, live_fingerprint, publish, refresh_lock
 
 # staged errors that may say nothing lasting about the document (disk, a killed child): tried again
 RETRY_KINDS = ("io_error", "worker_died")
@@ -319,6 +318,7 @@ def _pdf_probe(path: Path, sample_pages: int = 5) -> tuple[int, float] | None:
         doc = pdfium.PdfDocument(str(path))
     except Exception:  # noqa: BLE001
         return None
+    unicode_of, map_error = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_HasUnicodeMapError
     try:
         n = len(doc)
         chars = bad = 0
@@ -326,11 +326,12 @@ def _pdf_probe(path: Path, sample_pages: int = 5) -> tuple[int, float] | None:
             page = doc[i]
             tp = page.get_textpage()
             try:
-                for k in range(pdfium_c.FPDFText_CountChars(tp.raw)):
-                    if chr(pdfium_c.FPDFText_GetUnicode(tp.raw, k) or 32).isspace():
+                raw = tp.raw
+                for k in range(pdfium_c.FPDFText_CountChars(raw)):
+                    if (unicode_of(raw, k) or 32) in _SPACES:
                         continue
                     chars += 1
-                    bad += pdfium_c.FPDFText_HasUnicodeMapError(tp.raw, k) == 1
+                    bad += map_error(raw, k) == 1
             finally:
                 tp.close()
                 page.close()
@@ -341,6 +342,7 @@ def _pdf_probe(path: Path, sample_pages: int = 5) -> tuple[int, float] | None:
         doc.close()
 
 
+_SPACES = frozenset(c for c in range(0x3001) if chr(c).isspace())  # (str.isspace's code points: all below U+3001)
 UNMAPPED_SHARE = 0.5  # more than half the glyphs of the first pages without a Unicode mapping: not read
 
 _STREAM = re.compile(rb"stream\r?\n")
@@ -1011,6 +1013,8 @@ def up_to_date(raw_dir: Path, warehouse: Path, limits: Limits | None = None) -> 
     raw_dir, warehouse = Path(raw_dir), Path(warehouse)
     if not raw_dir.is_dir() or not warehouse.exists():
         return False
+    from .warehouse import inputs_fingerprint, live_fingerprint
+
     limits = limits or Limits.from_env()
     staging = staging_dir(warehouse)
     unique, _, _, extra_errors = discover_inputs(raw_dir, staging, limits)
@@ -1051,6 +1055,9 @@ def _refresh(raw_dir: Path, warehouse: Path, *, force: bool = False, full: bool 
         raise FileNotFoundError(f"raw folder {raw_dir} does not exist")
     check_placement(raw_dir, warehouse)
     limits = limits or Limits.from_env()
+    # (here, not at the top: this module is what the extraction fork server imports, and its workers need no DuckDB)
+    from .warehouse import publish, refresh_lock
+
     with refresh_lock(warehouse):
         fault("after_lock")
         staging = staging_dir(warehouse)
