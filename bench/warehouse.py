@@ -54,104 +54,26 @@ def stage_synthetic(staging: Path, rows: int, docs: int, first: int = 0) -> list
     per_doc = rows // docs
     # the subject rows every document prints: the first codes (by code, so each one's parents too) of the shipped
     # dictionary with their names; facts per function code 5 + 3 + 3 measures, per economic code 3 + 3 + 3
+    from pipelines.config import SQL_DIR
+    from pipelines.sqlfiles import run_sql_file, sql_text
     from pipelines.subjects import SUBJECTS_CSV
 
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = false")
-    (economic_codes,) = con.execute("SELECT count(DISTINCT code) FROM read_csv(?, all_varchar = true) "
-                                    "WHERE status = 'preferred' AND classification = 'economic'",
-                                    [str(SUBJECTS_CSV)]).fetchone()
+    (economic_codes,) = con.execute(sql_text("synthetic_economic_codes.sql", "bench"),
+                                    {"csv": str(SUBJECTS_CSV)}).fetchone()
     n_economic = min(economic_codes, round(per_doc * 0.4 / 9))
     n_function = max(1, round((per_doc - n_economic * 9) / 11))
     con.execute("CREATE TABLE tables (table_seq INTEGER, table_type VARCHAR, classification VARCHAR, measures VARCHAR[])")
     con.executemany("INSERT INTO tables VALUES (?, ?, ?, ?)", _TABLES)
-    con.execute("""
-        CREATE TABLE codes AS
-        WITH dict AS (
-            SELECT classification, code, name, level
-            FROM read_csv($csv, all_varchar = true)
-            WHERE status = 'preferred' AND classification IN ('function', 'economic')
-            QUALIFY row_number() OVER (PARTITION BY classification, code ORDER BY name) = 1
-        ), pick AS (
-            SELECT *, row_number() OVER (PARTITION BY classification ORDER BY code) - 1 AS j FROM dict
-            QUALIFY j < CASE classification WHEN 'function' THEN $f ELSE $e END
-        )
-        SELECT p.*, NOT EXISTS (SELECT 1 FROM pick c WHERE c.classification = p.classification
-                                       AND c.code <> p.code AND starts_with(c.code, p.code)) AS leaf
-        FROM pick p
-    """, {"csv": str(SUBJECTS_CSV), "f": n_function, "e": n_economic})
-    # amounts of each document's code and measure: a leaf's from a hash (cents), a parent's (类, 款) the sum of the
-    # leaves under it, 合计 the sum of the row's other measures; the same in every table that prints the code
-    con.execute("""
-        CREATE TABLE amounts AS
-        WITH leaves AS (
-            SELECT d, c.classification, c.code, k, CAST(hash(d, c.code, k) % 10000000 AS DECIMAL(20, 2)) / 100 AS amount
-            FROM range($first, $first + $docs) r(d), codes c, range(2, 6) m(k) WHERE c.leaf
-        )
-        SELECT * FROM leaves
-        UNION ALL
-        SELECT l.d, c.classification, c.code, l.k, sum(l.amount)
-        FROM codes c JOIN leaves l ON l.classification = c.classification AND starts_with(l.code, c.code)
-                                  AND length(c.code) IN (3, 5) AND left(l.code, length(c.code)) = c.code
-        WHERE NOT c.leaf GROUP BY ALL
-    """, {"first": first, "docs": docs})
-    con.execute("""
-        CREATE TABLE facts AS
-        WITH parts AS (
-            SELECT a.d, t.table_seq, t.table_type, t.classification, c.j, c.code, c.name, c.level, a.k,
-                   t.measures[a.k] AS measure, a.amount
-            FROM tables t JOIN codes c USING (classification)
-            JOIN amounts a ON a.classification = c.classification AND a.code = c.code AND a.k <= len(t.measures)
-        )
-        SELECT * FROM parts
-        UNION ALL
-        SELECT d, table_seq, table_type, classification, j, code, name, level, 1, '合计', sum(amount) FROM parts
-        GROUP BY ALL
-    """)
+    shape = {"first": first, "docs": docs, "f": n_function, "e": n_economic}
+    # the codes each document prints, their amounts (that add up), the facts
+    run_sql_file(con, SQL_DIR / "bench" / "synthetic_shape.sql", {"csv": str(SUBJECTS_CSV), **shape})
     tmp = staging / "_parts"
     tmp.mkdir(exist_ok=True)
-    con.execute("""
-        COPY (
-            SELECT printf('%016x', d) AS document_id, table_seq, table_type, classification, code AS subject_code,
-                   name AS subject_name,
-                   level AS subject_level, NULL::VARCHAR AS side, NULL::VARCHAR AS parent_item, measure,
-                   CAST(amount AS DECIMAL(20, 6)) AS amount, format('{:,.2f}', amount) AS amount_text, 2 AS decimals,
-                   '万元' AS unit, 2 + j AS row_idx, 1 + k AS col_idx, table_seq * 10 + j // 40 AS page,
-                   NULL::INTEGER AS line, printf('p%d.t0.r%d.c%d', table_seq * 10 + j // 40, 2 + j, 1 + k) AS src_ref
-            FROM facts
-        ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
-    """, {"tmp": str(tmp / "budget")})
-    # the cells: a header row, then each subject row's code, name and amounts as printed
-    con.execute("""
-        COPY (
-            SELECT printf('%016x', d) AS document_id, table_seq, row_idx, col_idx, text,
-                   table_seq * 10 + greatest(row_idx - 2, 0) // 40 AS page, NULL::INTEGER AS line,
-                   0 AS src_table, row_idx AS src_row, col_idx AS src_col,
-                   printf('p%d.t0.r%d.c%d', table_seq * 10 + greatest(row_idx - 2, 0) // 40, row_idx, col_idx) AS src_ref,
-                   'text' AS source_method, NULL::DOUBLE AS ocr_confidence
-            FROM (
-                SELECT d, table_seq, 2 + j AS row_idx, 0 AS col_idx, code AS text FROM facts WHERE k = 1
-                UNION ALL
-                SELECT d, table_seq, 2 + j, 1, name FROM facts WHERE k = 1
-                UNION ALL
-                SELECT d, table_seq, 2 + j, 1 + k, format('{:,.2f}', amount) FROM facts
-                UNION ALL
-                SELECT d, table_seq, 1, c, h
-                FROM range($first, $first + $docs) r(d), tables t,
-                     unnest(['科目编码', '科目名称'] || t.measures) WITH ORDINALITY AS x(h, c1), (SELECT c1 - 1 AS c)
-            )
-        ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
-    """, {"tmp": str(tmp / "cells"), "first": first, "docs": docs})
-    con.execute("""
-        COPY (
-            SELECT printf('%016x', d) AS document_id, table_seq, table_type, 'subject' AS kind,
-                   '2026年部门' || table_type || '表' AS title, table_seq * 10 AS first_page,
-                   CAST(table_seq * 10 AS VARCHAR) AS pages, NULL::INTEGER AS line,
-                   2 + CASE classification WHEN 'function' THEN $f ELSE $e END AS n_rows, false AS declared_empty,
-                   '万元' AS unit, 'parsed' AS status
-            FROM range($first, $first + $docs) r(d), tables
-        ) TO $tmp (FORMAT parquet, PARTITION_BY (document_id), OVERWRITE_OR_IGNORE)
-    """, {"tmp": str(tmp / "tables"), "first": first, "docs": docs, "f": n_function, "e": n_economic})
+    # the facts, the cells and the tables as Parquet partitioned by document
+    run_sql_file(con, SQL_DIR / "bench" / "synthetic_staged.sql",
+                 {"budget": str(tmp / "budget"), "cells": str(tmp / "cells"), "tables": str(tmp / "tables"), **shape})
     dirs = []
     for part in sorted((tmp / "budget").iterdir()):
         doc = part.name.split("=", 1)[1]
