@@ -172,28 +172,40 @@ def sighting_frame(con: duckdb.DuckDBPyConnection, label: str | None = None,
     from .registry import REGISTRY
 
     expected = {t.type: t.classification for t in REGISTRY}
-    tables: dict[tuple, list] = defaultdict(list)
-    for doc, path, year, seq, tt, _row, page, cols, texts in con.execute(
-            sql_text("cell_rows.sql", "subjects"), {"max_col": 6, **documents_param(documents)}).fetchall():
+    rows = frame_of(con, sql_text("cell_rows.sql", "subjects"), {"max_col": 6, **documents_param(documents)})
+    # a row's (first) cells decide its pair alone, and documents print the same rows again and again: each distinct
+    # row is parsed once (k), its pair joined back to every row printing it
+    distinct = rows.select("cols", "texts").unique().with_row_index("k")
+    parsed = []
+    for k, cols, texts in distinct.iter_rows():
         p = pairs_from_row(cols, texts)
         found = scheme_of(p[0]) if p else None
         if found:
-            tables[(doc, seq, tt)].append((path, year, p[0], p[1], page, found.classification))
-    cell_rows = []
-    for (doc, seq, tt), pairs in tables.items():
-        # a table prints one classification: one or two codes of another are something else (a unit code '302'
-        # beside a unit's name in a 收入总表 of function codes)
-        n = Counter(x[5] for x in pairs)
-        major = n.most_common(1)[0][0]
-        if expected.get(tt) and major != expected[tt] and len(pairs) < 3:
-            continue
-        for path, year, code, name, page, cls in pairs:
-            if cls == major or n[cls] > 2:  # two classifications stitched into one table keep both
-                cell_rows.append((doc, path, year, seq, tt, cls, code, name, page))
+            parsed.append((k, p[0], p[1], found.classification))
+    parsed = distinct.join(pl.DataFrame(parsed, orient="row", schema={
+        "k": distinct.schema["k"], "code": pl.String, "name": pl.String, "cls": pl.String}), on="k").drop("k")
     schema = {"document_id": pl.String, "source_path": pl.String, "fiscal_year": pl.Int32, "table_seq": pl.Int32,
               "table_type": pl.String, "classification": pl.String, "code": pl.String, "name": pl.String,
               "page": pl.Int32}
-    cells = pl.DataFrame(cell_rows, schema=list(schema), orient="row").cast(schema)
+    table = ["document_id", "table_seq", "table_type"]
+    pairs = rows.join(parsed, on=["cols", "texts"], how="inner").drop("cols", "texts")
+    # a table prints one classification: one or two codes of another are something else (a unit code '302' beside a
+    # unit's name in a 收入总表 of function codes). Per table: the classification of most pairs (on a tie, the one printed
+    # first) and how many pairs in all; a table of at most two pairs, none of the classification its type expects,
+    # is dropped; in the others a pair of another classification counts when there are three or more of it (two
+    # classifications stitched into one table keep both)
+    n = pairs.group_by(*table, "cls").agg(pl.len().alias("n"), pl.col("row_idx").min().alias("first"))
+    tables = (n.sort(["n", "first"], descending=[True, False]).group_by(table, maintain_order=True)
+              .agg(pl.col("cls").first().alias("major"), pl.col("n").sum().alias("pairs"))
+              .join(pl.DataFrame({"table_type": list(expected), "expected": list(expected.values())},
+                                 schema={"table_type": pl.String, "expected": pl.String}),
+                    on="table_type", how="left", nulls_equal=True))
+    keep = tables.filter(pl.col("expected").is_null() | (pl.col("major") == pl.col("expected")) | (pl.col("pairs") >= 3))
+    cells = (pairs.join(keep, on=table, how="inner", nulls_equal=True)
+             .join(n.drop("first"), on=[*table, "cls"], how="inner", nulls_equal=True)
+             .filter((pl.col("cls") == pl.col("major")) | (pl.col("n") > 2))
+             .sort("document_id", "table_seq", "row_idx")
+             .select(*list(schema)[:5], pl.col("cls").alias("classification"), "code", "name", "page").cast(schema))
     facts = frame_of(con, sql_text("fact_pairs.sql", "subjects"), documents_param(documents))
     facts = facts.rename({"subject_code": "code", "subject_name": "name"}).select(list(schema)).cast(schema).filter(
         pl.col("name").is_not_null() & (pl.col("name") != ""))
