@@ -42,8 +42,8 @@ from pathlib import Path
 
 import duckdb
 
-from .config import ROOT
-from .sqlfiles import documents_param, frame_of, insert_rows, register_frame, sql_text
+from .config import ROOT, SQL_DIR
+from .sqlfiles import documents_param, frame_of, insert_rows, register_frame, run_sql_file, sql_text
 from .text import clean, is_amount
 
 VOCAB_DIR = ROOT / "vocab"
@@ -172,23 +172,23 @@ def sighting_frame(con: duckdb.DuckDBPyConnection, label: str | None = None,
     from .registry import REGISTRY
 
     expected = {t.type: t.classification for t in REGISTRY}
-    rows = frame_of(con, sql_text("cell_rows.sql", "subjects"), {"max_col": 6, **documents_param(documents)})
     # a row's (first) cells decide its pair alone, and documents print the same rows again and again: each distinct
-    # row is parsed once (k), its pair joined back to every row printing it
-    distinct = rows.select("cols", "texts").unique().with_row_index("k")
+    # row (k) is parsed once, its pair joined back to every row printing it
+    run_sql_file(con, SQL_DIR / "subjects" / "cell_rows.sql", {"max_col": 6, **documents_param(documents)})
     parsed = []
-    for k, cols, texts in distinct.iter_rows():
+    for k, cols, texts in con.execute(sql_text("cell_row_texts.sql", "subjects")).fetchall():
         p = pairs_from_row(cols, texts)
         found = scheme_of(p[0]) if p else None
         if found:
             parsed.append((k, p[0], p[1], found.classification))
-    parsed = distinct.join(pl.DataFrame(parsed, orient="row", schema={
-        "k": distinct.schema["k"], "code": pl.String, "name": pl.String, "cls": pl.String}), on="k").drop("k")
+    rows = frame_of(con, sql_text("cell_row_keys.sql", "subjects"))
+    parsed = pl.DataFrame(parsed, orient="row", schema={"k": rows.schema["k"], "code": pl.String, "name": pl.String,
+                                                        "cls": pl.String})
     schema = {"document_id": pl.String, "source_path": pl.String, "fiscal_year": pl.Int32, "table_seq": pl.Int32,
               "table_type": pl.String, "classification": pl.String, "code": pl.String, "name": pl.String,
               "page": pl.Int32}
     table = ["document_id", "table_seq", "table_type"]
-    pairs = rows.join(parsed, on=["cols", "texts"], how="inner").drop("cols", "texts")
+    pairs = rows.join(parsed, on="k", how="inner").drop("k")
     # a table prints one classification: one or two codes of another are something else (a unit code '302' beside a
     # unit's name in a 收入总表 of function codes). Per table: the classification of most pairs (on a tie, the one printed
     # first) and how many pairs in all; a table of at most two pairs, none of the classification its type expects,

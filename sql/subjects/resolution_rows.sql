@@ -8,7 +8,7 @@ WITH r AS (
     FROM subject_facts f JOIN core.dim_document d USING (document_id)
     WHERE f.classification IN ('function', 'economic') AND coalesce(f.subject_level, '') NOT IN ('total', 'table_total', 'unit')
       -- 'item': a row named without a code (深圳's 基本支出总表 prints economic names only) is resolved by name
-      AND ($all OR list_contains(CAST($documents AS VARCHAR[]), f.document_id))  -- an incremental build: its new documents
+      AND ($all OR f.document_id IN (SELECT unnest(CAST($documents AS VARCHAR[])))) -- (these documents: a chunk, an incremental build's)
     GROUP BY ALL
 )
 SELECT *, bool_and(coalesce(regexp_full_match(subject_code, '[0-9]{3}([0-9]{2}){0,2}'), false))
