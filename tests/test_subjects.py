@@ -273,3 +273,40 @@ def test_pure_resolver_does_not_cross_a_parent_row():
     under_301 = S.resolve_table([(1, "economic", "301", "工资福利支出", "类", 2026),
                                  (2, "economic", None, "退休费", "uncoded", 2026)], d)
     assert under_301[1][3] is None
+
+
+def test_each_distinct_printed_row_is_parsed_once_and_sighted_in_every_document():
+    """Two documents print the same 长春市信访局 p.11 rows (一般公共预算基本支出表: '30201 办公费 34.82', '30208 取暖费
+    23.37'; the second document's amounts and its remark column constructed). A row's cells are cut after its first
+    name, so each code + name row is one distinct row whatever its amounts and remarks: parsed once, sighted in both
+    documents on their own pages; the total row and a row whose name cell is blank give no pair."""
+    from pipelines.config import SQL_DIR
+    from pipelines.sqlfiles import register_frame, run_sql_file, sql_text
+
+    con = duckdb.connect()
+    for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
+        run_sql_file(con, f)
+    register_frame(con, "docs", pl.DataFrame({"document_id": ["a" * 16, "b" * 16], "source_path": ["a.pdf", "b.pdf"],
+                                              "sha256": ["a" * 64, "b" * 64], "fiscal_year": [2026, 2026]}))
+    con.execute("INSERT INTO core.dim_document BY NAME SELECT * FROM docs")
+    register_frame(con, "tabs", pl.DataFrame({"document_id": ["a" * 16, "b" * 16], "table_seq": [7, 3],
+                                              "table_type": ["gpb_basic", "gpb_basic"]}))
+    con.execute("INSERT INTO core.dim_table BY NAME SELECT * FROM tabs")
+    cells = []  # (document, table, row, [cells]), page
+    for doc, seq, page, rows in (("a" * 16, 7, 11, [["合计", "7,666.68"], ["30201", "办公费", "34.82"],
+                                                      ["30208", "取暖费", "23.37"]]),
+                                 ("b" * 16, 3, 40, [["30201", "办公费", "10.00", "含印刷费"],
+                                                    ["30208", "取暖费", "5.00"], ["30213", "", "1.00", "说明"]])):
+        for r, texts in enumerate(rows):
+            cells += [(doc, seq, r, c, t, page) for c, t in enumerate(texts)]
+    register_frame(con, "cells", pl.DataFrame(cells, orient="row", schema=["document_id", "table_seq", "row_idx",
+                                                                           "col_idx", "text", "page"]))
+    con.execute("INSERT INTO core.fact_table_cell BY NAME SELECT * FROM cells")
+    con.execute(sql_text("loaded_all.sql", "subjects"))
+    got = S.sighting_frame(con).sort("document_id", "code")
+    assert got.select("document_id", "classification", "code", "name", "page").rows() == [
+        ("a" * 16, "economic", "30201", "办公费", 11), ("a" * 16, "economic", "30208", "取暖费", 11),
+        ("b" * 16, "economic", "30201", "办公费", 40), ("b" * 16, "economic", "30208", "取暖费", 40)]
+    # parsed: 合计 7,666.68 | 30201 办公费 | 30208 取暖费 | 30213 1.00 说明 (whole: its first CJK cell is the last)
+    assert sorted(con.execute("SELECT texts FROM cell_row_text").fetchall()) == [
+        (["30201", "办公费"],), (["30208", "取暖费"],), (["30213", "1.00", "说明"],), (["合计"],)]
