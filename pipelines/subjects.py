@@ -354,10 +354,7 @@ def register(con: duckdb.DuckDBPyConnection, path: Path = SUBJECTS_CSV, document
     dim_name_matches_dictionary compares), then core.subject_resolution. Both are per document: with
     ``documents`` (an incremental build) the rows of those documents are added to the existing tables."""
     rows = read_csv(path) if path.exists() else []
-    con.execute("CREATE OR REPLACE TABLE core.ref_subject (classification VARCHAR, scheme VARCHAR, code VARCHAR, "
-                "name VARCHAR, name_key VARCHAR, level VARCHAR, parent_code VARCHAR, first_year INTEGER, "
-                "last_year INTEGER, n_documents INTEGER, status VARCHAR, conflict BOOLEAN, variants VARCHAR, "
-                "first_seen VARCHAR)")
+    con.execute(sql_text("ref_subject.sql", "subjects"))
     insert_rows(con, "core.ref_subject", [
         (r["classification"], r["scheme"], r["code"], r["name"], name_key(r["name"]), r["level"],
          r["parent_code"] or None, int(r["first_year"]) if r["first_year"] else None,
