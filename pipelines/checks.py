@@ -179,6 +179,8 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], sc
     # the rules read the per-document tables through chk_<table> views: the re-checked documents only when scoped
     con.execute("SET VARIABLE check_scoped = ?", [scoped])
     run_sql_file(con, SQL_DIR / "checks_io" / "scope_views.sql")
+    if scoped:  # (the scope's budget facts, read by most rules, taken once: a view scanned every fact per rule)
+        run_sql_file(con, SQL_DIR / "checks_io" / "scope_tables.sql")
     run_sql_file(con, SQL_DIR / "checks_io" / "instance_tables.sql")
     insert_rows(con, "temp.check_rule", [(r.rule, r.family, r.severity, r.kind, r.value) for r in rules.values()])
     corpus = corpus_rules(rules)
