@@ -120,13 +120,44 @@ def _stage(stage: str, a: dict) -> dict:
         cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [files[:1]]).fetchall()]
         con.execute("SELECT " + ", ".join(f'count("{c}")' for c in cols) + " FROM read_parquet(?)", [files]).fetchone()
         extra = {"columns": len(cols)}
+    elif stage == "floor":
+        # the publish floor: copy the live file, write the new rows into it (sql/bench/publish_floor.sql), checkpoint,
+        # flush, rename over the live file (unlinking the old one) — the incremental build's I/O and nothing else
+        from pipelines.config import SQL_DIR
+        from pipelines.sqlfiles import run_sql_file
+
+        live = Path(a["warehouse"])
+        tmp = live.with_name(live.name + ".floor")
+        shutil.copyfile(live, tmp)
+        con = duckdb.connect(str(tmp))
+        con.execute("SET fsync_mode = 'NONE'")
+        run_sql_file(con, SQL_DIR / "bench" / "publish_floor.sql",
+                     {"budget": [str(Path(d) / "budget.parquet") for d in a["dirs"]],
+                      "cells": [str(Path(d) / "cells.parquet") for d in a["dirs"]]})
+        con.execute("CHECKPOINT")
+        con.close()
+        fd = os.open(tmp, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+        os.replace(tmp, live)
     elif stage == "build":
         from pipelines.warehouse import build
 
+        if a.get("warm_gx"):  # the GX process started and loaded before the clock, as `cnbudget refresh` starts it
+            from pipelines import gxproc  # at its beginning (its import then overlaps the refresh's extraction)
+            from pipelines.config import gx_dir
+
+            gxproc.preload(gx_dir(Path(a["warehouse"])))
+            time.sleep(a["warm_gx"])
+            t0 = time.perf_counter()
         stats = build([Path(d) for d in a["dirs"]], Path(a["warehouse"]), checks=a.get("checks", False),
                       full=a.get("full", False))
         extra = {"rows": stats["budget_facts"], "mode": stats["mode"], "loaded": stats["documents_loaded"],
                  "phases": stats["phases"]}
+        if a.get("warm_gx"):  # (the clock stops at the build's end; the GX process's data docs are waited for after)
+            seconds = time.perf_counter() - t0
+            gxproc.discard()
+            t0 = time.perf_counter() - seconds
     elif stage == "queries":
         from pipelines.sqlfiles import sql_text
 
@@ -181,14 +212,25 @@ def main():
     inc = child("build", {"dirs": dl + nl, "warehouse": inc_wh})
     shutil.copyfile(wh, inc_wh)
     inc_checks = child("build", {"dirs": dl + nl, "warehouse": inc_wh, "checks": True})
+    shutil.copyfile(wh, inc_wh)
+    inc_warm = child("build", {"dirs": dl + nl, "warehouse": inc_wh, "checks": True, "warm_gx": 10})
+    shutil.copyfile(wh, inc_wh)
+    floor = child("floor", {"dirs": nl, "warehouse": inc_wh})
     print(f"\n== incremental load of {new_docs} new documents ({scan_new['rows']:,} facts, 1 %) into that warehouse")
     print(f"scan of the new facts          {scan_new['seconds']:8.2f} s")
     print(f"incremental build (no checks)  {inc['seconds']:8.2f} s   peak {inc['peak_rss_mb']:8.1f} MB   mode {inc['mode']}, "
           f"{inc['loaded']} loaded; phases {inc['phases']}")
     print(f"incremental build with checks  {inc_checks['seconds']:8.2f} s   peak {inc_checks['peak_rss_mb']:8.1f} MB   "
           f"phases {inc_checks['phases']}")
+    print(f"incremental build with checks, GX process started before the clock (as a refresh starts it) "
+          f"{inc_warm['seconds']:8.2f} s   phases {inc_warm['phases']}")
+    print(f"publish floor (copy the file, write the new facts and cells as they are, checkpoint, flush, rename) "
+          f"{floor['seconds']:8.2f} s")
     print(f"ratio incremental/scan of all {build['rows']:,} facts {inc['seconds'] / scan['seconds']:8.2f}   "
-          f"(target <= 3); with checks {inc_checks['seconds'] / scan['seconds']:.2f}")
+          f"(target <= 3); with checks {inc_checks['seconds'] / scan['seconds']:.2f}, "
+          f"GX started before {inc_warm['seconds'] / scan['seconds']:.2f}")
+    print(f"ratio publish floor/scan {floor['seconds'] / scan['seconds']:8.2f}   "
+          f"ratio incremental/publish floor {inc['seconds'] / floor['seconds']:.2f}")
     print(f"ratio incremental/scan of the new facts {inc['seconds'] / scan_new['seconds']:8.2f}")
     print("\n== analyst queries (target < 1 s each)")
     for k, v in q.items():
