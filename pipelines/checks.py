@@ -168,7 +168,9 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], sc
     """Every check instance of every rule into the temp table ``check_instance`` (sql/checks_io/instance_tables.sql;
     differences are exact DECIMAL arithmetic in DuckDB), its number returned; the rules into ``check_rule``.
     ``scoped`` (an incremental build): only the instances of the documents in ``core.check_scope`` — the rules read
-    the per-document tables through views restricted to them (sql/checks_io/scope_views.sql) — and a corpus-wide
+    the per-document tables through views restricted to them (sql/checks_io/scope_views.sql; the largest three are
+    temp tables, sql/checks_io/scope_tables.sql, which reads the incremental build's own tables of what it loaded:
+    build_load, sql/subjects/loaded_none.sql) — and a corpus-wide
     rule's on the codes and years in ``core.check_scope_code``; the corpus-wide rule (which reads every document's
     subject names) has its other instances counted per document (``check_rest``).
     ``on_suite(suite name, rows)`` is called for each suite (family) as soon as the rule files of its rules have
@@ -179,7 +181,8 @@ def compute_instances(con: duckdb.DuckDBPyConnection, rules: dict[str, Rule], sc
     # the rules read the per-document tables through chk_<table> views: the re-checked documents only when scoped
     con.execute("SET VARIABLE check_scoped = ?", [scoped])
     run_sql_file(con, SQL_DIR / "checks_io" / "scope_views.sql")
-    if scoped:  # (the scope's budget facts, read by most rules, taken once: a view scanned every fact per rule)
+    if scoped:  # the scope's facts, subject resolution and sightings as temp tables: the build's own copies of the
+        # rows it loaded and core's of the scope's other documents (a view over core scanned every row per rule file)
         run_sql_file(con, SQL_DIR / "checks_io" / "scope_tables.sql")
     run_sql_file(con, SQL_DIR / "checks_io" / "instance_tables.sql")
     insert_rows(con, "temp.check_rule", [(r.rule, r.family, r.severity, r.kind, r.value) for r in rules.values()])

@@ -3,7 +3,8 @@
 -- documents and every document of their departments), so that a rule's SQL reads those documents only. A rule
 -- that compares documents with each other does so within a department (a publication's parts and versions, budget
 -- and final accounts), which the scope keeps whole. The corpus-wide rule (dimensions_corpus.sql) reads core itself.
--- In a full build the restriction folds away (getvariable is a constant).
+-- In a full build the restriction folds away (getvariable is a constant). An incremental build then replaces the
+-- views of the facts, subject resolution and sightings by temp tables of the scope's rows (scope_tables.sql).
 CREATE OR REPLACE TEMP VIEW chk_fact_budget_amount AS SELECT * FROM core.fact_budget_amount
 WHERE NOT getvariable('check_scoped') OR document_id IN (SELECT document_id FROM core.check_scope);
 CREATE OR REPLACE TEMP VIEW chk_dim_document AS SELECT * FROM core.dim_document
