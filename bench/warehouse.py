@@ -125,6 +125,7 @@ def _stage(stage: str, a: dict) -> dict:
         # flush, rename over the live file (unlinking the old one) — the incremental build's I/O and nothing else
         from pipelines.config import SQL_DIR
         from pipelines.sqlfiles import run_sql_file
+        from pipelines.warehouse import _durable  # (the build's own flush before its rename)
 
         live = Path(a["warehouse"])
         tmp = live.with_name(live.name + ".floor")
@@ -136,9 +137,7 @@ def _stage(stage: str, a: dict) -> dict:
                       "cells": [str(Path(d) / "cells.parquet") for d in a["dirs"]]})
         con.execute("CHECKPOINT")
         con.close()
-        fd = os.open(tmp, os.O_RDONLY)
-        os.fsync(fd)
-        os.close(fd)
+        _durable(tmp)
         os.replace(tmp, live)
     elif stage == "build":
         from pipelines.warehouse import build
@@ -154,10 +153,9 @@ def _stage(stage: str, a: dict) -> dict:
                       full=a.get("full", False))
         extra = {"rows": stats["budget_facts"], "mode": stats["mode"], "loaded": stats["documents_loaded"],
                  "phases": stats["phases"]}
-        if a.get("warm_gx"):  # (the clock stops at the build's end; the GX process's data docs are waited for after)
-            seconds = time.perf_counter() - t0
+        if a.get("warm_gx"):  # the clock stops at the build's end; the GX process's data docs are waited for after
+            extra["seconds"] = round(time.perf_counter() - t0, 3)
             gxproc.discard()
-            t0 = time.perf_counter() - seconds
     elif stage == "queries":
         from pipelines.sqlfiles import sql_text
 
@@ -171,6 +169,7 @@ def _stage(stage: str, a: dict) -> dict:
         from pipelines.refresh import refresh
 
         refresh(Path(a["raw"]), Path(a["warehouse"]))
+    # (a stage that stopped its own clock says so in extra["seconds"])
     return {"seconds": round(time.perf_counter() - t0, 3), "peak_rss_mb": _common.peak_mb(), **extra}
 
 

@@ -7,18 +7,17 @@
 -- are read from core, once each table — no scan at all when there are none.
 CREATE OR REPLACE TEMP TABLE scope_unloaded AS
 SELECT document_id FROM core.check_scope EXCEPT SELECT document_id FROM build_load;
-CREATE OR REPLACE TEMP TABLE chk_scoped_fact_budget_amount AS
-SELECT * FROM subject_facts WHERE document_id IN (SELECT document_id FROM core.check_scope)
+-- scope_rows(the build's table of the rows it loaded, the core table): the scope's rows of that core table
+CREATE OR REPLACE TEMP MACRO scope_rows(loaded, whole) AS TABLE
+SELECT * FROM query_table(loaded) WHERE document_id IN (SELECT document_id FROM core.check_scope)
 UNION ALL
-SELECT * FROM core.fact_budget_amount WHERE document_id IN (SELECT document_id FROM scope_unloaded);
+SELECT * FROM query_table(whole) WHERE document_id IN (SELECT document_id FROM scope_unloaded);
+CREATE OR REPLACE TEMP TABLE chk_scoped_fact_budget_amount AS
+SELECT * FROM scope_rows('subject_facts', 'core.fact_budget_amount');
 CREATE OR REPLACE TEMP VIEW chk_fact_budget_amount AS SELECT * FROM chk_scoped_fact_budget_amount;
 CREATE OR REPLACE TEMP TABLE chk_scoped_subject_resolution AS
-SELECT * FROM subject_resolved WHERE document_id IN (SELECT document_id FROM core.check_scope)
-UNION ALL
-SELECT * FROM core.subject_resolution WHERE document_id IN (SELECT document_id FROM scope_unloaded);
+SELECT * FROM scope_rows('subject_resolved', 'core.subject_resolution');
 CREATE OR REPLACE TEMP VIEW chk_subject_resolution AS SELECT * FROM chk_scoped_subject_resolution;
 CREATE OR REPLACE TEMP TABLE chk_scoped_subject_sighting AS
-SELECT * FROM loaded_sighting WHERE document_id IN (SELECT document_id FROM core.check_scope)
-UNION ALL
-SELECT * FROM core.subject_sighting WHERE document_id IN (SELECT document_id FROM scope_unloaded);
+SELECT * FROM scope_rows('loaded_sighting', 'core.subject_sighting');
 CREATE OR REPLACE TEMP VIEW chk_subject_sighting AS SELECT * FROM chk_scoped_subject_sighting;
